@@ -1,0 +1,96 @@
+import { parseArgs } from "node:util";
+import { formatProblem, type KnowledgeBase, loadKnowledge } from "./core/knowledge/loader.ts";
+import { SearchIndex } from "./core/knowledge/search.ts";
+import { builtInPacks } from "./paths.ts";
+import { askLines, formatHuman, timedSearch, toJson, tooLong } from "./tools/ask.ts";
+
+const USAGE = `Usage: dockhand <command>
+
+  start                      run Dockhand (chat adapters, or a terminal chat when no tokens are set)
+  ask [--json] [--explain] [--knowledge DIR]... "<question>"
+                             answer a question from the knowledge packs ("-" reads one question a line)
+  lint [DIR...]              check knowledge packs (default: the built-in ones)
+  eval [FILE...]             score search on evaluation sets (default: ../shared/eval/dev.jsonl)
+  bench                      measure search latency and memory`;
+
+class UsageError extends Error {}
+
+function loadOrExplain(extra: string[]): KnowledgeBase {
+  const { kb, problems } = loadKnowledge([...builtInPacks, ...extra]);
+  if (problems.length > 0) {
+    for (const p of problems) console.error(formatProblem(p));
+    throw new UsageError(`The knowledge packs have ${problems.length} problem(s); run "dockhand lint" for the list.`);
+  }
+  return kb;
+}
+
+async function lint(args: string[]): Promise<number> {
+  const dirs = args.length > 0 ? args : builtInPacks;
+  const { kb, problems } = loadKnowledge(dirs);
+  for (const p of problems) console.error(formatProblem(p));
+  if (problems.length > 0) {
+    console.error(`${problems.length} problem(s) found.`);
+    return 1;
+  }
+  console.log(`ok: ${kb.entries.length} entries, ${kb.tracks.length} track(s) in ${dirs.length} pack(s)`);
+  return 0;
+}
+
+async function ask(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      json: { type: "boolean", default: false },
+      explain: { type: "boolean", default: false },
+      knowledge: { type: "string", multiple: true, default: [] },
+    },
+  });
+  const query = positionals.join(" ").trim();
+  if (!query)
+    throw new UsageError('Ask a question, e.g. dockhand ask "volumes vs bind mounts" (or "-" to read from stdin).');
+  const index = new SearchIndex(loadOrExplain(values.knowledge));
+  if (query === "-") {
+    await askLines(index, process.stdin, values.explain);
+    return 0;
+  }
+  const error = tooLong(query);
+  if (error) throw new UsageError(error);
+  const { result, tookMs } = timedSearch(index, query, values.explain);
+  if (values.json) console.log(JSON.stringify(toJson(result, tookMs)));
+  else console.log(formatHuman(result, index.kb, values.explain));
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "lint":
+      return lint(parseArgs({ args: rest, allowPositionals: true, options: {} }).positionals);
+    case "ask":
+      return ask(rest);
+    case "eval":
+      return (await import("./tools/eval-cli.ts")).runEval(rest, loadOrExplain([]));
+    case "bench":
+      return (await import("./tools/bench.ts")).runBench(loadOrExplain([]));
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      console.log(USAGE);
+      return command === undefined ? 1 : 0;
+    default:
+      throw new UsageError(`Unknown command "${command}".\n\n${USAGE}`);
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    console.error((err as Error).message);
+    process.exitCode = 2;
+  } else {
+    throw err;
+  }
+}

@@ -1,0 +1,88 @@
+import type { KnowledgeBase, Problem } from "./loader.ts";
+import { normalKey } from "./normalize.ts";
+
+const LINK = /\[[^\]]*\]\(([^)\s]+)\)/g;
+
+/** Checks that span files: unique names, references that resolve, links between entries. */
+export function checkKnowledge(kb: KnowledgeBase): Problem[] {
+  const problems: Problem[] = [];
+  const owners = new Map<string, { id: string; what: string }>();
+
+  const claim = (key: string, id: string, what: string, file: string, field: string) => {
+    if (!key) return;
+    const owner = owners.get(key);
+    if (owner && owner.id !== id) {
+      problems.push({
+        file,
+        field,
+        message: `"${key}" is also the ${owner.what} of entry "${owner.id}"; names must be unique across packs`,
+      });
+    } else if (!owner) {
+      owners.set(key, { id, what });
+    }
+  };
+
+  for (const e of kb.entries) {
+    claim(normalKey(e.id), e.id, "id", e.file, "id");
+    claim(normalKey(e.title), e.id, "title", e.file, "title");
+    const seen = new Map<string, string>([
+      [normalKey(e.title), "the title"],
+      [normalKey(e.id), "the id"],
+    ]);
+    e.aliases.forEach((alias, i) => {
+      const key = normalKey(alias);
+      const same = seen.get(key);
+      if (same) {
+        problems.push({
+          file: e.file,
+          field: `aliases[${i}]`,
+          message: `"${alias}" means the same as ${same} once case, plurals and command forms (docker ps = docker container ls) are normalised; keep one`,
+        });
+        return;
+      }
+      seen.set(key, `aliases[${i}]`);
+      claim(key, e.id, "alias", e.file, `aliases[${i}]`);
+    });
+    e.related.forEach((id, i) => {
+      if (id === e.id)
+        problems.push({ file: e.file, field: `related[${i}]`, message: "an entry cannot be related to itself" });
+      else if (!kb.byId.has(id))
+        problems.push({ file: e.file, field: `related[${i}]`, message: `no entry has the id "${id}"` });
+    });
+    e.compare?.sides.forEach((side, i) => {
+      if (side.id && !kb.byId.has(side.id)) {
+        problems.push({ file: e.file, field: `compare.sides[${i}].id`, message: `no entry has the id "${side.id}"` });
+      }
+    });
+    for (const m of e.body.matchAll(LINK)) {
+      const target = m[1] as string;
+      if (/^[a-z]+:/i.test(target) || target.startsWith("#")) continue;
+      const id = target.replace(/^\.\//, "").replace(/#.*$/, "").replace(/\.md$/, "");
+      if (!kb.byId.has(id)) {
+        problems.push({
+          file: e.file,
+          field: "body",
+          message: `links to "${target}", but no entry has the id "${id}"`,
+        });
+      }
+    }
+  }
+
+  for (const t of kb.tracks) {
+    const seen = new Set<string>();
+    t.steps.forEach((step, i) => {
+      if (!kb.byId.has(step.entry)) {
+        problems.push({ file: t.file, field: `steps[${i}].entry`, message: `no entry has the id "${step.entry}"` });
+      }
+      if (seen.has(step.entry)) {
+        problems.push({
+          file: t.file,
+          field: `steps[${i}].entry`,
+          message: `"${step.entry}" is already an earlier step`,
+        });
+      }
+      seen.add(step.entry);
+    });
+  }
+  return problems;
+}

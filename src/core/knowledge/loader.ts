@@ -1,0 +1,193 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, join, relative } from "node:path";
+import { parse as parseYaml, YAMLParseError } from "yaml";
+import type { z } from "zod";
+import { checkKnowledge } from "./checks.ts";
+import { type Entry, frontmatterSchema, type Track, trackSchema } from "./schema.ts";
+
+/** One thing wrong in a pack, named by file and field so that a person can fix it. */
+export interface Problem {
+  file: string;
+  field?: string;
+  message: string;
+}
+
+export function formatProblem(p: Problem): string {
+  return p.field ? `${p.file}: ${p.field}: ${p.message}` : `${p.file}: ${p.message}`;
+}
+
+/** The validated knowledge of all packs, later packs layered over earlier ones. */
+export interface KnowledgeBase {
+  entries: Entry[];
+  byId: Map<string, Entry>;
+  tracks: Track[];
+  packs: string[];
+}
+
+export interface LoadResult {
+  kb: KnowledgeBase;
+  problems: Problem[];
+}
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out;
+}
+
+function zodProblems(file: string, error: z.ZodError): Problem[] {
+  return error.issues.map((issue) => {
+    const field = fieldPath(issue.path) || undefined;
+    let message = issue.message;
+    if (issue.code === "unrecognized_keys") message = `unknown key(s): ${issue.keys.join(", ")}`;
+    else if (issue.code === "invalid_type" && issue.input === undefined) message = "is required";
+    return { file, field, message };
+  });
+}
+
+function yamlProblem(file: string, err: unknown): Problem {
+  if (err instanceof YAMLParseError) {
+    const where = err.linePos?.[0] ? ` (line ${err.linePos[0].line})` : "";
+    return { file, message: `YAML error${where}: ${err.message.split("\n")[0]}` };
+  }
+  return { file, message: `cannot be read: ${(err as Error).message}` };
+}
+
+const FRONTMATTER = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/;
+
+/** Parses one entry file; returns the entry or the problems that stop it loading. */
+export function parseEntryFile(text: string, file: string, pack: string): { entry?: Entry; problems: Problem[] } {
+  const match = FRONTMATTER.exec(text);
+  if (!match) {
+    return { problems: [{ file, message: "must start with YAML frontmatter between --- lines" }] };
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(match[1] ?? "");
+  } catch (err) {
+    return { problems: [yamlProblem(file, err)] };
+  }
+  const parsed = frontmatterSchema.safeParse(data);
+  if (!parsed.success) return { problems: zodProblems(file, parsed.error) };
+  const stem = basename(file, ".md");
+  const problems: Problem[] = [];
+  if (parsed.data.id !== stem) {
+    problems.push({ file, field: "id", message: `is "${parsed.data.id}" but must equal the file name "${stem}"` });
+  }
+  const body = (match[2] ?? "").trim();
+  if (!/^#{1,3} \S/m.test(body)) {
+    problems.push({ file, field: "body", message: "needs the longer explanation under at least one heading" });
+  }
+  return { entry: { ...parsed.data, body, file, pack }, problems };
+}
+
+export function parseTrackFile(text: string, file: string, pack: string): { track?: Track; problems: Problem[] } {
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (err) {
+    return { problems: [yamlProblem(file, err)] };
+  }
+  const parsed = trackSchema.safeParse(data);
+  if (!parsed.success) return { problems: zodProblems(file, parsed.error) };
+  const stem = basename(file).replace(/\.ya?ml$/, "");
+  const problems: Problem[] = [];
+  if (parsed.data.id !== stem) {
+    problems.push({ file, field: "id", message: `is "${parsed.data.id}" but must equal the file name "${stem}"` });
+  }
+  return { track: { ...parsed.data, file, pack }, problems };
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .map((name) => join(dir, name));
+}
+
+/**
+ * Loads packs in order. A pack is a directory of `<id>.md` entries and `*.yaml` tracks (also in a
+ * `tracks/` subdirectory). A later pack may add entries and tracks; it may replace an earlier one
+ * with the same id only when that entry or track says `overrides: true`.
+ */
+export function loadKnowledge(dirs: string[], cwd = process.cwd()): LoadResult {
+  const problems: Problem[] = [];
+  const byId = new Map<string, Entry>();
+  const tracks = new Map<string, Track>();
+
+  for (const dir of dirs) {
+    const pack = relative(cwd, dir) || dir;
+    let files: string[];
+    try {
+      if (!statSync(dir).isDirectory()) throw new Error("not a directory");
+      files = listFiles(dir);
+      const sub = join(dir, "tracks");
+      if (statSync(sub, { throwIfNoEntry: false })?.isDirectory()) files.push(...listFiles(sub));
+    } catch (err) {
+      problems.push({ file: pack, message: `cannot read this knowledge directory: ${(err as Error).message}` });
+      continue;
+    }
+    for (const path of files) {
+      const file = relative(cwd, path) || path;
+      const isEntry = path.endsWith(".md") && !/^[A-Z]/.test(basename(path));
+      const isTrack = /\.ya?ml$/.test(path);
+      if (!isEntry && !isTrack) continue;
+      let text: string;
+      try {
+        text = readFileSync(path, "utf8");
+      } catch (err) {
+        problems.push({ file, message: `cannot be read: ${(err as Error).message}` });
+        continue;
+      }
+      if (isEntry) {
+        const { entry, problems: found } = parseEntryFile(text, file, pack);
+        problems.push(...found);
+        if (entry) layer(byId, entry, problems, "entry");
+      } else {
+        const { track, problems: found } = parseTrackFile(text, file, pack);
+        problems.push(...found);
+        if (track) layer(tracks, track, problems, "track");
+      }
+    }
+  }
+  const kb: KnowledgeBase = {
+    entries: [...byId.values()],
+    byId,
+    tracks: [...tracks.values()],
+    packs: dirs,
+  };
+  problems.push(...checkKnowledge(kb));
+  return { kb, problems };
+}
+
+function layer<T extends { id: string; file: string; pack: string; overrides?: boolean }>(
+  into: Map<string, T>,
+  item: T,
+  problems: Problem[],
+  kind: string,
+): void {
+  const earlier = into.get(item.id);
+  if (earlier) {
+    if (earlier.pack === item.pack) {
+      problems.push({ file: item.file, field: "id", message: `"${item.id}" is already used by ${earlier.file}` });
+      return;
+    }
+    if (!item.overrides) {
+      problems.push({
+        file: item.file,
+        field: "id",
+        message: `${kind} "${item.id}" already exists in ${earlier.file}; add "overrides: true" to replace it`,
+      });
+      return;
+    }
+  } else if (item.overrides) {
+    problems.push({
+      file: item.file,
+      field: "overrides",
+      message: `is true but no earlier pack has a ${kind} "${item.id}" to replace`,
+    });
+  }
+  into.set(item.id, item);
+}

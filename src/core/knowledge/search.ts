@@ -1,0 +1,243 @@
+import MiniSearch from "minisearch";
+import type { KnowledgeBase } from "./loader.ts";
+import { normalKey, normalTokens } from "./normalize.ts";
+import type { Entry } from "./schema.ts";
+import { isStopWord, TermCorrector } from "./terms.ts";
+
+export const MAX_QUERY_LENGTH = 300;
+
+export type SearchKind = "answer" | "comparison" | "suggestions" | "none";
+export type Tier = "exact" | "comparison" | "ranked";
+
+export interface SearchHit {
+  entry: Entry;
+  /** Match quality between 0 and 1. */
+  score: number;
+  /** Why the hit ranked where it did (filled with `explain`). */
+  why?: string;
+}
+
+export interface SearchResult {
+  query: string;
+  kind: SearchKind;
+  confident: boolean;
+  tier: Tier | null;
+  hits: SearchHit[];
+  /** For `explain`: the terms searched, after stop words and corrections. */
+  terms?: string[];
+}
+
+/** Thresholds of the confidence rule: see `rank`. */
+const CONFIDENT = 0.62;
+const SUGGEST = 0.3;
+const MARGIN = 0.08;
+
+// Comparison phrasings: "A vs B", "A or B", "difference between A and B", "A compared to B".
+const BETWEEN = /\b(?:diff(?:erence)?s?|compare|comparing)\s+(?:between\s+)?(.+?)\s+(?:and|&|with|to)\s+(.+)$/i;
+const VERSUS = /\s+(?:vs\.?|versus|v\.?s\.?|or|compared\s+(?:to|with)|instead\s+of|against)\s+/i;
+
+const FIELD_BOOST = { title: 3, aliases: 3, tags: 1.5, commands: 1.5, summary: 1.2, body: 0.6 };
+type Field = keyof typeof FIELD_BOOST;
+const STRONG_FIELDS: Field[] = ["title", "aliases", "tags", "commands", "summary"];
+
+interface Doc {
+  id: string;
+  strong: Set<string>;
+}
+
+function fieldsOf(e: Entry): Record<Field, string> {
+  const compare = e.compare
+    ? [...e.compare.sides.map((s) => s.label), ...e.compare.rows.flatMap((r) => [r.aspect, ...r.values])].join(" ")
+    : "";
+  return {
+    title: `${e.title} ${e.id.replace(/-/g, " ")}`,
+    aliases: e.aliases.join(" ; "),
+    tags: e.tags.join(" "),
+    commands: e.commands.map((c) => c.cmd).join(" ; "),
+    summary: `${e.summary} ${e.commands.map((c) => c.does).join(" ")}`,
+    body: `${e.body} ${compare}`,
+  };
+}
+
+function contentTokens(text: string): string[] {
+  return normalTokens(text).filter((t) => !isStopWord(t));
+}
+
+/** The tiered search over a knowledge base: exact → comparison → ranked → abstain. */
+export class SearchIndex {
+  private readonly mini: MiniSearch<{ id: string } & Record<Field, string>>;
+  private readonly exact = new Map<string, string>();
+  private readonly docs = new Map<string, Doc>();
+  private readonly df = new Map<string, number>();
+  private readonly corrector: TermCorrector;
+
+  constructor(readonly kb: KnowledgeBase) {
+    this.mini = new MiniSearch({
+      fields: Object.keys(FIELD_BOOST),
+      storeFields: [],
+      tokenize: (text) => normalTokens(text),
+      processTerm: (term) => (isStopWord(term) ? null : term),
+      searchOptions: { tokenize: (t) => t.split(" "), processTerm: (t) => t },
+    });
+    const vocabulary = new Set<string>();
+    const shortTerms = new Set<string>();
+    const phrases: string[][] = [];
+    const docs = kb.entries.map((e) => {
+      const f = fieldsOf(e);
+      const strong = new Set(STRONG_FIELDS.flatMap((k) => contentTokens(f[k])));
+      const all = new Set([...strong, ...contentTokens(f.body)]);
+      for (const t of all) {
+        vocabulary.add(t);
+        this.df.set(t, (this.df.get(t) ?? 0) + 1);
+      }
+      for (const k of ["title", "aliases", "tags", "commands"] as const)
+        for (const t of contentTokens(f[k])) shortTerms.add(t);
+      for (const a of [e.title, ...e.aliases]) phrases.push(normalTokens(a));
+      this.docs.set(e.id, { id: e.id, strong });
+      for (const name of [e.id.replace(/-/g, " "), e.title, ...e.aliases]) {
+        const key = normalKey(name);
+        if (key && !this.exact.has(key)) this.exact.set(key, e.id);
+      }
+      return { id: e.id, ...f };
+    });
+    this.mini.addAll(docs);
+    this.corrector = new TermCorrector(vocabulary, shortTerms, phrases);
+  }
+
+  get size(): number {
+    return this.kb.entries.length;
+  }
+
+  search(query: string, opts: { explain?: boolean; limit?: number } = {}): SearchResult {
+    const q = query.trim();
+    const limit = opts.limit ?? 5;
+    const none: SearchResult = { query, kind: "none", confident: false, tier: null, hits: [] };
+    if (!q) return none;
+
+    const exactId = this.lookupExact(q);
+    if (exactId) {
+      const entry = this.kb.byId.get(exactId) as Entry;
+      const hit: SearchHit = { entry, score: 1, why: opts.explain ? "exact: id, title or alias" : undefined };
+      return { query, kind: "answer", confident: true, tier: "exact", hits: [hit] };
+    }
+
+    const compared = this.compare(q, opts.explain ?? false);
+    if (compared) return { ...compared, query };
+
+    const ranked = this.rank(q, limit, opts.explain ?? false);
+    if (ranked.hits.length === 0) return { ...none, terms: ranked.terms };
+    return { query, tier: "ranked", ...ranked };
+  }
+
+  private lookupExact(q: string): string | undefined {
+    const key = normalKey(q);
+    return (
+      this.exact.get(key) ??
+      this.exact.get(
+        key.replace(/^(?:what is|what are|whats|what s|explain|tell me about|define)\s+(?:an?\s+|the\s+)?/, ""),
+      )
+    );
+  }
+
+  /** Tier 2: "A vs B". Each side must resolve on its own; otherwise ranked search takes the query. */
+  private compare(q: string, explain: boolean): Omit<SearchResult, "query"> | null {
+    const stripped = q.replace(/[?!.]+$/, "");
+    let sides: string[] | null = null;
+    const between = BETWEEN.exec(stripped);
+    if (between) sides = [between[1] as string, between[2] as string];
+    else if (VERSUS.test(stripped)) sides = stripped.split(VERSUS);
+    if (!sides || sides.length < 2 || sides.length > 3) return null;
+
+    const ids: string[] = [];
+    for (const side of sides) {
+      const id = this.resolveSide(side);
+      if (!id) return null;
+      if (!ids.includes(id)) ids.push(id);
+    }
+    const why = (s: string) => (explain ? s : undefined);
+    if (ids.length === 1) {
+      const entry = this.kb.byId.get(ids[0] as string) as Entry;
+      return {
+        kind: "answer",
+        confident: true,
+        tier: "comparison",
+        hits: [{ entry, score: 0.95, why: why("comparison: every side names this entry") }],
+      };
+    }
+    const entry = this.kb.entries.find(
+      (e) => !!e.compare && (ids.includes(e.id) || ids.every((id) => e.compare?.sides.some((s) => s.id === id))),
+    );
+    if (entry) {
+      return {
+        kind: "answer",
+        confident: true,
+        tier: "comparison",
+        hits: [{ entry, score: 0.95, why: why(`comparison entry for ${ids.join(" vs ")}`) }],
+      };
+    }
+    const hits = ids.map((id) => ({
+      entry: this.kb.byId.get(id) as Entry,
+      score: 0.9,
+      why: why("comparison: one side"),
+    }));
+    return { kind: "comparison", confident: true, tier: "comparison", hits };
+  }
+
+  private resolveSide(side: string): string | null {
+    const exact = this.lookupExact(side);
+    if (exact) return exact;
+    const ranked = this.rank(side, 2, false);
+    const top = ranked.hits[0];
+    return ranked.confident && top ? top.entry.id : null;
+  }
+
+  /** Tier 3 and 4: ranked retrieval, then the confidence rule. */
+  private rank(q: string, limit: number, explain: boolean): Omit<SearchResult, "query" | "tier"> {
+    const terms: string[] = [];
+    const unknown: string[] = [];
+    for (const t of contentTokens(q)) {
+      const fixed = this.corrector.correct(t);
+      if (fixed) terms.push(...fixed.filter((f) => !terms.includes(f)));
+      else if (!unknown.includes(t)) unknown.push(t);
+    }
+    if (terms.length === 0) return { kind: "none", confident: false, hits: [], terms };
+
+    const n = this.kb.entries.length;
+    const weight = (t: string) => Math.log(1 + n / ((this.df.get(t) ?? 0) + 0.5));
+    const unknownWeight = Math.log(1 + n / 0.5) * 0.6;
+    const total = terms.reduce((s, t) => s + weight(t), 0) + unknown.length * unknownWeight;
+
+    const raw = this.mini.search(terms.join(" "), { boost: FIELD_BOOST, combineWith: "OR" }).slice(0, 10);
+    if (raw.length === 0) return { kind: "none", confident: false, hits: [], terms };
+    const topScore = (raw[0] as { score: number }).score;
+
+    const scored = raw.map((r) => {
+      const doc = this.docs.get(r.id) as Doc;
+      let covered = 0;
+      const matched = new Set(r.queryTerms);
+      for (const t of terms) {
+        if (doc.strong.has(t)) covered += weight(t);
+        else if (matched.has(t)) covered += 0.5 * weight(t);
+      }
+      const coverage = covered / total;
+      const relative = r.score / topScore;
+      const score = Math.min(1, 0.75 * coverage + 0.25 * relative);
+      const why = explain
+        ? `ranked: bm25 ${r.score.toFixed(2)} (${Math.round(relative * 100)}% of best), coverage ${Math.round(coverage * 100)}% of [${terms.join(", ")}]${unknown.length ? ` (unknown: ${unknown.join(", ")})` : ""}, matched ${Object.entries(
+            r.match,
+          )
+            .map(([t, f]) => `${t}→${f.join("/")}`)
+            .join(" ")}`
+        : undefined;
+      return { entry: this.kb.byId.get(r.id) as Entry, score, why };
+    });
+    scored.sort((a, b) => b.score - a.score);
+    const [top, second] = scored as [SearchHit, SearchHit | undefined];
+    const confident = top.score >= CONFIDENT && top.score - (second?.score ?? 0) >= MARGIN;
+    if (confident) return { kind: "answer", confident, hits: scored.slice(0, limit), terms };
+    const suggestions = scored.filter((h) => h.score >= SUGGEST).slice(0, limit);
+    return suggestions.length > 0
+      ? { kind: "suggestions", confident: false, hits: suggestions, terms }
+      : { kind: "none", confident: false, hits: [], terms };
+  }
+}

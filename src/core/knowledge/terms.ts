@@ -1,0 +1,71 @@
+import Fuse from "fuse.js";
+import { stem } from "./normalize.ts";
+
+// Words that carry no topic in a chat question. They are dropped before ranking, so that
+// "how do I ..." and "what is the ..." neither help nor hurt an entry.
+const STOP = new Set(
+  `a about above actually after again against all almost also always am an and another any anyone anything anyway are
+around as ask at away back be because been before being below best better between both but by can cannot cant could
+did didnt difference different do does doesnt doing done dont down each easy either else even ever every example
+explain few find for from get gets getting give go goes going good got guy guys had has have having he hello help her
+here hey hi him his how however i id if im in instead into is isnt it its itself just keep kind know last let lets like
+likely look lot make making many may maybe me mean means might mine more most much must my myself need needed needs
+never new no nor not now of off often ok okay on once one only or other others otherwise our ours out over own pls
+please possible pretty properly quick quickly quite rather real really right same say see seem seems seen set she
+should show simple since so some someone something sometimes still such sure tell than thank thanks that thats the
+their them then there these they thing things think this those though through thx to too tried try trying two under
+until up us use used useful using usually very via vs versus want wanted wants was way ways we well were what whats
+when where whether which while who whom why will with within without wont work working works would yes yet you your
+yours plain english simply basically anybody explanation understand tip tips`.split(/\s+/),
+);
+
+/** True for words that say nothing about the topic. */
+export function isStopWord(token: string): boolean {
+  return STOP.has(token) || STOP.has(stem(token));
+}
+
+/**
+ * Corrects query words that no entry uses: a joined compound ("bindmount" → "bind mount") or a
+ * typo ("volums" → "volume"), found by fuse.js over the pack's vocabulary of short fields.
+ */
+export class TermCorrector {
+  private readonly fuse: Fuse<string>;
+  private readonly compounds = new Map<string, string[]>();
+  private readonly cache = new Map<string, string[] | null>();
+
+  constructor(
+    private readonly vocabulary: ReadonlySet<string>,
+    shortTerms: ReadonlySet<string>,
+    phrases: Iterable<string[]>,
+  ) {
+    const words = [...shortTerms].filter((t) => t.length >= 4 && !t.startsWith("-") && !/\d/.test(t));
+    this.fuse = new Fuse(words, { includeScore: true, threshold: 0.34, ignoreLocation: true, minMatchCharLength: 3 });
+    for (const tokens of phrases) {
+      for (let i = 0; i + 1 < tokens.length; i++) {
+        const a = tokens[i] as string;
+        const b = tokens[i + 1] as string;
+        if (a.length >= 3 && b.length >= 3 && !a.startsWith("-") && !b.startsWith("-")) {
+          this.compounds.set(stem(a + b), [a, b]);
+        }
+      }
+    }
+  }
+
+  /** The known term(s) to search for instead of `term`, or null when nothing fits. */
+  correct(term: string): string[] | null {
+    if (this.vocabulary.has(term)) return [term];
+    const cached = this.cache.get(term);
+    if (cached !== undefined) return cached;
+    let result: string[] | null = this.compounds.get(term) ?? null;
+    if (!result && term.length >= 5 && !/[\d._:/]/.test(term) && !term.startsWith("-")) {
+      const best = this.fuse.search(term, { limit: 3 })[0];
+      // Accept only near misses: about one edit in a short word, two in a long one.
+      if (best && Math.abs(best.item.length - term.length) <= 2 && (best.score ?? 1) <= 0.34) {
+        result = [best.item];
+      }
+    }
+    if (this.cache.size > 5000) this.cache.clear();
+    this.cache.set(term, result);
+    return result;
+  }
+}

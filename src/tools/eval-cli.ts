@@ -1,0 +1,18 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { KnowledgeBase } from "../core/knowledge/loader.ts";
+import { SearchIndex } from "../core/knowledge/search.ts";
+import { packageRoot } from "../paths.ts";
+import { evaluate, formatReport, readEvalFile } from "./eval.ts";
+
+export function runEval(files: string[], kb: KnowledgeBase): number {
+  const defaults = [join(packageRoot, "../shared/eval/dev.jsonl")].filter(existsSync);
+  const paths = files.length > 0 ? files : defaults;
+  if (paths.length === 0) {
+    console.error("No evaluation file given and ../shared/eval/dev.jsonl is not there: npm run eval -- FILE.jsonl");
+    return 2;
+  }
+  const index = new SearchIndex(kb);
+  for (const path of paths) console.log(formatReport(path, evaluate(index, readEvalFile(path))));
+  return 0;
+}
