@@ -15,6 +15,7 @@ export interface SearchHit {
   score: number;
   /** Why the hit ranked where it did (filled with `explain`). */
   why?: string;
+  features?: HitFeatures;
 }
 
 export interface SearchResult {
@@ -28,9 +29,10 @@ export interface SearchResult {
 }
 
 /** Thresholds of the confidence rule: see `rank`. */
-const CONFIDENT = 0.62;
-const SUGGEST = 0.3;
-const MARGIN = 0.08;
+export const TUNING = { confident: 0.62, suggest: 0.3, margin: 0.08 };
+const W_COVERAGE = 0.5;
+const W_TOPIC = 0.25;
+const W_RELATIVE = 0.25;
 
 // Comparison phrasings: "A vs B", "A or B", "difference between A and B", "A compared to B".
 const BETWEEN = /\b(?:diff(?:erence)?s?|compare|comparing)\s+(?:between\s+)?(.+?)\s+(?:and|&|with|to)\s+(.+)$/i;
@@ -38,11 +40,25 @@ const VERSUS = /\s+(?:vs\.?|versus|v\.?s\.?|or|compared\s+(?:to|with)|instead\s+
 
 const FIELD_BOOST = { title: 3, aliases: 3, tags: 1.5, commands: 1.5, summary: 1.2, body: 0.6 };
 type Field = keyof typeof FIELD_BOOST;
-const STRONG_FIELDS: Field[] = ["title", "aliases", "tags", "commands", "summary"];
+const TOPIC_FIELDS: Field[] = ["title", "aliases", "tags", "commands"];
 
 interface Doc {
   id: string;
+  /** Terms of the short, descriptive fields: title, aliases, tags, commands. */
+  topic: Set<string>;
+  /** Terms of the topic fields and the summary. */
   strong: Set<string>;
+}
+
+/** What the confidence rule looks at for one ranked hit. */
+export interface HitFeatures {
+  coverage: number;
+  topic: number;
+  relative: number;
+}
+
+export function combine(f: HitFeatures): number {
+  return Math.min(1, W_COVERAGE * f.coverage + W_TOPIC * f.topic + W_RELATIVE * f.relative);
 }
 
 function fieldsOf(e: Entry): Record<Field, string> {
@@ -84,7 +100,8 @@ export class SearchIndex {
     const phrases: string[][] = [];
     const docs = kb.entries.map((e) => {
       const f = fieldsOf(e);
-      const strong = new Set(STRONG_FIELDS.flatMap((k) => contentTokens(f[k])));
+      const topic = new Set(TOPIC_FIELDS.flatMap((k) => contentTokens(f[k])));
+      const strong = new Set([...topic, ...contentTokens(f.summary)]);
       const all = new Set([...strong, ...contentTokens(f.body)]);
       for (const t of all) {
         vocabulary.add(t);
@@ -93,7 +110,7 @@ export class SearchIndex {
       for (const k of ["title", "aliases", "tags", "commands"] as const)
         for (const t of contentTokens(f[k])) shortTerms.add(t);
       for (const a of [e.title, ...e.aliases]) phrases.push(normalTokens(a));
-      this.docs.set(e.id, { id: e.id, strong });
+      this.docs.set(e.id, { id: e.id, topic, strong });
       for (const name of [e.id.replace(/-/g, " "), e.title, ...e.aliases]) {
         const key = normalKey(name);
         if (key && !this.exact.has(key)) this.exact.set(key, e.id);
@@ -214,14 +231,17 @@ export class SearchIndex {
     const scored = raw.map((r) => {
       const doc = this.docs.get(r.id) as Doc;
       let covered = 0;
+      let topical = 0;
       const matched = new Set(r.queryTerms);
       for (const t of terms) {
+        if (doc.topic.has(t)) topical += weight(t);
         if (doc.strong.has(t)) covered += weight(t);
         else if (matched.has(t)) covered += 0.5 * weight(t);
       }
-      const coverage = covered / total;
-      const relative = r.score / topScore;
-      const score = Math.min(1, 0.75 * coverage + 0.25 * relative);
+      const features = { coverage: covered / total, topic: topical / total, relative: r.score / topScore };
+      const coverage = features.coverage;
+      const relative = features.relative;
+      const score = combine(features);
       const why = explain
         ? `ranked: bm25 ${r.score.toFixed(2)} (${Math.round(relative * 100)}% of best), coverage ${Math.round(coverage * 100)}% of [${terms.join(", ")}]${unknown.length ? ` (unknown: ${unknown.join(", ")})` : ""}, matched ${Object.entries(
             r.match,
@@ -229,13 +249,13 @@ export class SearchIndex {
             .map(([t, f]) => `${t}→${f.join("/")}`)
             .join(" ")}`
         : undefined;
-      return { entry: this.kb.byId.get(r.id) as Entry, score, why };
+      return { entry: this.kb.byId.get(r.id) as Entry, score, why, features };
     });
     scored.sort((a, b) => b.score - a.score);
     const [top, second] = scored as [SearchHit, SearchHit | undefined];
-    const confident = top.score >= CONFIDENT && top.score - (second?.score ?? 0) >= MARGIN;
+    const confident = top.score >= TUNING.confident && top.score - (second?.score ?? 0) >= TUNING.margin;
     if (confident) return { kind: "answer", confident, hits: scored.slice(0, limit), terms };
-    const suggestions = scored.filter((h) => h.score >= SUGGEST).slice(0, limit);
+    const suggestions = scored.filter((h) => h.score >= TUNING.suggest).slice(0, limit);
     return suggestions.length > 0
       ? { kind: "suggestions", confident: false, hits: suggestions, terms }
       : { kind: "none", confident: false, hits: [], terms };
