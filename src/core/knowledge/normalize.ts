@@ -95,6 +95,21 @@ export function normalTokens(text: string): string[] {
   return canonicalCommands(rawTokens(text)).map(stem);
 }
 
+/**
+ * Tokens for ranked search: like `normalTokens`, and a compound such as ctrl-p, unless-stopped,
+ * host.docker.internal or node:20 also yields its parts, so "ctrl p" meets "Ctrl-P".
+ */
+export function searchTokens(text: string): string[] {
+  const out: string[] = [];
+  for (const t of normalTokens(text)) {
+    out.push(t);
+    if (t.startsWith("-")) continue;
+    const parts = t.split(/[-._:/]+/).filter((p) => p.length > 0);
+    if (parts.length > 1) for (const p of parts) out.push(stem(p));
+  }
+  return out;
+}
+
 /** A key for exact comparison: canonical stemmed tokens joined by single spaces. */
 export function normalKey(text: string): string {
   return normalTokens(text.replace(/(\w)-(?=\w)/g, "$1 ")).join(" ");

@@ -1,6 +1,6 @@
 import MiniSearch from "minisearch";
 import type { KnowledgeBase } from "./loader.ts";
-import { normalKey, normalTokens } from "./normalize.ts";
+import { normalKey, normalTokens, searchTokens } from "./normalize.ts";
 import type { Entry } from "./schema.ts";
 import { isStopWord, TermCorrector } from "./terms.ts";
 
@@ -29,14 +29,20 @@ export interface SearchResult {
 }
 
 /** Thresholds of the confidence rule: see `rank`. */
-export const TUNING = { confident: 0.62, suggest: 0.3, margin: 0.08 };
-const W_COVERAGE = 0.5;
-const W_TOPIC = 0.25;
-const W_RELATIVE = 0.25;
+export const TUNING = {
+  confident: 0.62,
+  suggest: 0.3,
+  margin: 0,
+  weights: { coverage: 0.4, topic: 0.1, named: 0.3, relative: 0.2 },
+};
 
 // Comparison phrasings: "A vs B", "A or B", "difference between A and B", "A compared to B".
 const BETWEEN = /\b(?:diff(?:erence)?s?|compare|comparing)\s+(?:between\s+)?(.+?)\s+(?:and|&|with|to)\s+(.+)$/i;
 const VERSUS = /\s+(?:vs\.?|versus|v\.?s\.?|or|compared\s+(?:to|with)|instead\s+of|against)\s+/i;
+
+/** A term in more than this share of entries is too common to select candidates with. */
+const COMMON_SHARE = 0.25;
+const COMMON_MIN = 200;
 
 const FIELD_BOOST = { title: 3, aliases: 3, tags: 1.5, commands: 1.5, summary: 1.2, body: 0.6 };
 type Field = keyof typeof FIELD_BOOST;
@@ -44,6 +50,8 @@ const TOPIC_FIELDS: Field[] = ["title", "aliases", "tags", "commands"];
 
 interface Doc {
   id: string;
+  /** The content terms of the title and of each alias. */
+  names: string[][];
   /** Terms of the short, descriptive fields: title, aliases, tags, commands. */
   topic: Set<string>;
   /** Terms of the topic fields and the summary. */
@@ -52,13 +60,19 @@ interface Doc {
 
 /** What the confidence rule looks at for one ranked hit. */
 export interface HitFeatures {
+  /** Share of the query (by term weight) found in the entry; body-only matches count half. */
   coverage: number;
+  /** Share of the query found in the entry's title, aliases, tags and commands. */
   topic: number;
+  /** How much of the entry's best-matching title or alias the query contains. */
+  named: number;
+  /** BM25 score relative to the best hit's. */
   relative: number;
 }
 
 export function combine(f: HitFeatures): number {
-  return Math.min(1, W_COVERAGE * f.coverage + W_TOPIC * f.topic + W_RELATIVE * f.relative);
+  const w = TUNING.weights;
+  return Math.min(1, w.coverage * f.coverage + w.topic * f.topic + w.named * f.named + w.relative * f.relative);
 }
 
 function fieldsOf(e: Entry): Record<Field, string> {
@@ -76,7 +90,7 @@ function fieldsOf(e: Entry): Record<Field, string> {
 }
 
 function contentTokens(text: string): string[] {
-  return normalTokens(text).filter((t) => !isStopWord(t));
+  return searchTokens(text).filter((t) => !isStopWord(t));
 }
 
 /** The tiered search over a knowledge base: exact → comparison → ranked → abstain. */
@@ -86,12 +100,14 @@ export class SearchIndex {
   private readonly docs = new Map<string, Doc>();
   private readonly df = new Map<string, number>();
   private readonly corrector: TermCorrector;
+  /** Comparison entries with, for each side, the term lists that name it (label, title, aliases). */
+  private readonly comparisons: { id: string; sides: string[][][] }[] = [];
 
   constructor(readonly kb: KnowledgeBase) {
     this.mini = new MiniSearch({
       fields: Object.keys(FIELD_BOOST),
       storeFields: [],
-      tokenize: (text) => normalTokens(text),
+      tokenize: (text) => searchTokens(text),
       processTerm: (term) => (isStopWord(term) ? null : term),
       searchOptions: { tokenize: (t) => t.split(" "), processTerm: (t) => t },
     });
@@ -110,7 +126,8 @@ export class SearchIndex {
       for (const k of ["title", "aliases", "tags", "commands"] as const)
         for (const t of contentTokens(f[k])) shortTerms.add(t);
       for (const a of [e.title, ...e.aliases]) phrases.push(normalTokens(a));
-      this.docs.set(e.id, { id: e.id, topic, strong });
+      const names = [e.title, ...e.aliases].map(contentTokens).filter((n) => n.length > 0);
+      this.docs.set(e.id, { id: e.id, names, topic, strong });
       for (const name of [e.id.replace(/-/g, " "), e.title, ...e.aliases]) {
         const key = normalKey(name);
         if (key && !this.exact.has(key)) this.exact.set(key, e.id);
@@ -119,6 +136,15 @@ export class SearchIndex {
     });
     this.mini.addAll(docs);
     this.corrector = new TermCorrector(vocabulary, shortTerms, phrases);
+    for (const e of kb.entries) {
+      if (!e.compare) continue;
+      const sides = e.compare.sides.map((side) => {
+        const target = side.id ? kb.byId.get(side.id) : undefined;
+        const names = [side.label, ...(target ? [target.title, ...target.aliases] : [])];
+        return names.map((n) => this.correctTerms(n).terms).filter((n) => n.length > 0 && n.length <= 3);
+      });
+      if (sides.every((names) => names.length > 0)) this.comparisons.push({ id: e.id, sides });
+    }
   }
 
   get size(): number {
@@ -156,14 +182,28 @@ export class SearchIndex {
     );
   }
 
-  /** Tier 2: "A vs B". Each side must resolve on its own; otherwise ranked search takes the query. */
+  /**
+   * Tier 2: "A vs B". A comparison entry whose every side the question names answers it;
+   * otherwise each side must resolve to an entry on its own, or ranked search takes the query.
+   */
   private compare(q: string, explain: boolean): Omit<SearchResult, "query"> | null {
     const stripped = q.replace(/[?!.]+$/, "");
     let sides: string[] | null = null;
     const between = BETWEEN.exec(stripped);
     if (between) sides = [between[1] as string, between[2] as string];
     else if (VERSUS.test(stripped)) sides = stripped.split(VERSUS);
-    if (!sides || sides.length < 2 || sides.length > 3) return null;
+    if (!sides || sides.length < 2) return null;
+
+    const asked = new Set(this.correctTerms(stripped).terms);
+    const named = this.comparisons.find((c) =>
+      c.sides.every((names) => names.some((n) => n.every((t) => asked.has(t)))),
+    );
+    if (named) {
+      const entry = this.kb.byId.get(named.id) as Entry;
+      const why = explain ? "comparison entry: the question names each side" : undefined;
+      return { kind: "answer", confident: true, tier: "comparison", hits: [{ entry, score: 0.95, why }] };
+    }
+    if (sides.length > 3) return null;
 
     const ids: string[] = [];
     for (const side of sides) {
@@ -209,14 +249,20 @@ export class SearchIndex {
   }
 
   /** Tier 3 and 4: ranked retrieval, then the confidence rule. */
-  private rank(q: string, limit: number, explain: boolean): Omit<SearchResult, "query" | "tier"> {
+  /** The query's content terms after corrections, and the words nothing in the packs uses. */
+  private correctTerms(q: string): { terms: string[]; unknown: string[] } {
     const terms: string[] = [];
     const unknown: string[] = [];
     for (const t of contentTokens(q)) {
       const fixed = this.corrector.correct(t);
       if (fixed) terms.push(...fixed.filter((f) => !terms.includes(f)));
-      else if (!unknown.includes(t)) unknown.push(t);
+      else if (t.length > 2 && !unknown.includes(t)) unknown.push(t);
     }
+    return { terms, unknown };
+  }
+
+  private rank(q: string, limit: number, explain: boolean): Omit<SearchResult, "query" | "tier"> {
+    const { terms, unknown } = this.correctTerms(q);
     if (terms.length === 0) return { kind: "none", confident: false, hits: [], terms };
 
     const n = this.kb.entries.length;
@@ -224,7 +270,11 @@ export class SearchIndex {
     const unknownWeight = Math.log(1 + n / 0.5) * 0.6;
     const total = terms.reduce((s, t) => s + weight(t), 0) + unknown.length * unknownWeight;
 
-    const raw = this.mini.search(terms.join(" "), { boost: FIELD_BOOST, combineWith: "OR" }).slice(0, 10);
+    // Terms in most entries barely move BM25 but make every entry a candidate; leave them to the
+    // coverage features, unless nothing rarer was asked.
+    const rare = terms.filter((t) => (this.df.get(t) ?? 0) <= Math.max(n * COMMON_SHARE, COMMON_MIN));
+    const searched = rare.length > 0 ? rare : terms;
+    const raw = this.mini.search(searched.join(" "), { boost: FIELD_BOOST, combineWith: "OR" }).slice(0, 10);
     if (raw.length === 0) return { kind: "none", confident: false, hits: [], terms };
     const topScore = (raw[0] as { score: number }).score;
 
@@ -232,13 +282,21 @@ export class SearchIndex {
       const doc = this.docs.get(r.id) as Doc;
       let covered = 0;
       let topical = 0;
-      const matched = new Set(r.queryTerms);
+      // A common term left out of the candidate search most likely occurs in the body.
+      const matched = new Set([...r.queryTerms, ...terms.filter((t) => !searched.includes(t))]);
       for (const t of terms) {
         if (doc.topic.has(t)) topical += weight(t);
         if (doc.strong.has(t)) covered += weight(t);
         else if (matched.has(t)) covered += 0.5 * weight(t);
       }
-      const features = { coverage: covered / total, topic: topical / total, relative: r.score / topScore };
+      const asked = new Set(terms);
+      let named = 0;
+      for (const name of doc.names) {
+        const weighed = name.reduce((sum, t) => sum + weight(t), 0);
+        const hit = name.reduce((sum, t) => sum + (asked.has(t) ? weight(t) : 0), 0);
+        if (weighed > 0) named = Math.max(named, hit / weighed);
+      }
+      const features = { coverage: covered / total, topic: topical / total, named, relative: r.score / topScore };
       const coverage = features.coverage;
       const relative = features.relative;
       const score = combine(features);

@@ -29,7 +29,8 @@ export function isStopWord(token: string): boolean {
  * typo ("volums" → "volume"), found by fuse.js over the pack's vocabulary of short fields.
  */
 export class TermCorrector {
-  private readonly fuse: Fuse<string>;
+  /** fuse.js indexes of candidate words, one per first letter: a typo rarely hits the first letter. */
+  private readonly fuses = new Map<string, Fuse<string>>();
   private readonly compounds = new Map<string, string[]>();
   private readonly cache = new Map<string, string[] | null>();
 
@@ -38,8 +39,18 @@ export class TermCorrector {
     shortTerms: ReadonlySet<string>,
     phrases: Iterable<string[]>,
   ) {
-    const words = [...shortTerms].filter((t) => t.length >= 4 && !t.startsWith("-") && !/\d/.test(t));
-    this.fuse = new Fuse(words, { includeScore: true, threshold: 0.34, ignoreLocation: true, minMatchCharLength: 3 });
+    const words = [...shortTerms, ...[...STOP].filter((w) => w.length >= 6)].filter(
+      (t) => t.length >= 4 && !t.startsWith("-") && !/\d/.test(t),
+    );
+    const byLetter = new Map<string, string[]>();
+    for (const w of words) {
+      const list = byLetter.get(w[0] as string) ?? [];
+      list.push(w);
+      byLetter.set(w[0] as string, list);
+    }
+    for (const [letter, list] of byLetter) {
+      this.fuses.set(letter, new Fuse(list, { includeScore: true, threshold: 0.34, ignoreLocation: true }));
+    }
     for (const tokens of phrases) {
       for (let i = 0; i + 1 < tokens.length; i++) {
         const a = tokens[i] as string;
@@ -51,17 +62,20 @@ export class TermCorrector {
     }
   }
 
-  /** The known term(s) to search for instead of `term`, or null when nothing fits. */
+  /**
+   * The known term(s) to search for instead of `term`: [] when it is a misspelt stop word
+   * ("diffrence"), null when nothing fits.
+   */
   correct(term: string): string[] | null {
     if (this.vocabulary.has(term)) return [term];
     const cached = this.cache.get(term);
     if (cached !== undefined) return cached;
     let result: string[] | null = this.compounds.get(term) ?? null;
     if (!result && term.length >= 5 && !/[\d._:/]/.test(term) && !term.startsWith("-")) {
-      const best = this.fuse.search(term, { limit: 3 })[0];
+      const best = this.fuses.get(term[0] as string)?.search(term, { limit: 3 })[0];
       // Accept only near misses: about one edit in a short word, two in a long one.
       if (best && Math.abs(best.item.length - term.length) <= 2 && (best.score ?? 1) <= 0.34) {
-        result = [best.item];
+        result = isStopWord(best.item) ? [] : [best.item];
       }
     }
     if (this.cache.size > 5000) this.cache.clear();
