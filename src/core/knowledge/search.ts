@@ -41,7 +41,7 @@ const BETWEEN = /\b(?:diff(?:erence)?s?|compare|comparing)\s+(?:between\s+)?(.+?
 const VERSUS = /\s+(?:vs\.?|versus|v\.?s\.?|or|compared\s+(?:to|with)|instead\s+of|against)\s+/i;
 
 /** A term in more than this share of entries is too common to select candidates with. */
-const COMMON_SHARE = 0.25;
+const COMMON_SHARE = 0.05;
 const COMMON_MIN = 200;
 
 const FIELD_BOOST = { title: 3, aliases: 3, tags: 1.5, commands: 1.5, summary: 1.2, body: 0.6 };
@@ -273,7 +273,8 @@ export class SearchIndex {
     // Terms in most entries barely move BM25 but make every entry a candidate; leave them to the
     // coverage features, unless nothing rarer was asked.
     const rare = terms.filter((t) => (this.df.get(t) ?? 0) <= Math.max(n * COMMON_SHARE, COMMON_MIN));
-    const searched = rare.length > 0 ? rare : terms;
+    const rarest = [...terms].sort((a, b) => (this.df.get(a) ?? 0) - (this.df.get(b) ?? 0)).slice(0, 1);
+    const searched = rare.length > 0 ? rare : rarest;
     const raw = this.mini.search(searched.join(" "), { boost: FIELD_BOOST, combineWith: "OR" }).slice(0, 10);
     if (raw.length === 0) return { kind: "none", confident: false, hits: [], terms };
     const topScore = (raw[0] as { score: number }).score;

@@ -16,12 +16,14 @@ should show simple since so some someone something sometimes still such sure tel
 their them then there these they thing things think this those though through thx to too tried try trying two under
 until up us use used useful using usually very via vs versus want wanted wants was way ways we well were what whats
 when where whether which while who whom why will with within without wont work working works would yes yet you your
-yours plain english simply basically anybody explanation understand tip tips`.split(/\s+/),
+yours plain english simply basically anybody explanation understand tip tips`
+    .split(/\s+/)
+    .flatMap((w) => [w, stem(w)]),
 );
 
 /** True for words that say nothing about the topic. */
 export function isStopWord(token: string): boolean {
-  return STOP.has(token) || STOP.has(stem(token));
+  return STOP.has(token);
 }
 
 /**
