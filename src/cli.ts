@@ -1,8 +1,9 @@
 import { parseArgs } from "node:util";
+import { isUserError } from "./core/errors.ts";
 import { formatProblem, type KnowledgeBase, loadKnowledge } from "./core/knowledge/loader.ts";
 import { SearchIndex } from "./core/knowledge/search.ts";
 import { builtInPacks } from "./paths.ts";
-import { askLines, formatHuman, timedSearch, toJson, tooLong } from "./tools/ask.ts";
+import { askLines, formatHuman, timedSearch, toJson } from "./tools/ask.ts";
 
 const USAGE = `Usage: dockhand <command>
 
@@ -54,8 +55,6 @@ async function ask(args: string[]): Promise<number> {
     await askLines(index, process.stdin, values.explain);
     return 0;
   }
-  const error = tooLong(query);
-  if (error) throw new UsageError(error);
   const { result, tookMs } = timedSearch(index, query, values.explain);
   if (values.json) console.log(JSON.stringify(toJson(result, tookMs)));
   else console.log(formatHuman(result, index.kb, values.explain));
@@ -65,6 +64,16 @@ async function ask(args: string[]): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    case "start": {
+      const { start, StartupError } = await import("./main.ts");
+      try {
+        await start({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+      } catch (err) {
+        if (err instanceof StartupError) throw new UsageError(err.message);
+        throw err;
+      }
+      return 0;
+    }
     case "lint":
       return lint(parseArgs({ args: rest, allowPositionals: true, options: {} }).positionals);
     case "ask":
@@ -87,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
-  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+  if (err instanceof UsageError || isUserError(err) || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
     console.error((err as Error).message);
     process.exitCode = 2;
   } else {

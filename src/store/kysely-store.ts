@@ -53,7 +53,7 @@ export class KyselyStore implements Store {
         .executeTakeFirst();
       inserted = result.numInsertedOrUpdatedRows ?? 0n;
     } catch (err) {
-      if (isForeignKeyViolation(err)) throw new Error(`No query with id ${f.queryId} to attach feedback to`);
+      if (isForeignKeyViolation(err)) return "unknown";
       throw err;
     }
     if (inserted > 0n) return "recorded";

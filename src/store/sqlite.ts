@@ -63,7 +63,7 @@ async function open(target: string, memory: boolean): Promise<Kysely<Database>> 
     // busy_timeout first: switching to WAL needs a lock another process may hold.
     raw.pragma("busy_timeout = 5000");
     raw.pragma("journal_mode = WAL");
-    raw.pragma("synchronous = NORMAL");
+    raw.pragma("synchronous = FULL");
     raw.pragma("foreign_keys = ON");
   } catch (err) {
     raw?.close();

@@ -33,7 +33,8 @@ export interface GapRow {
   lastAsked: Date;
 }
 
-export type FeedbackResult = "recorded" | "changed" | "unchanged";
+/** "unknown": no stored query has that id (a forged or very old button). */
+export type FeedbackResult = "recorded" | "changed" | "unchanged" | "unknown";
 
 /** The persistence boundary; one implementation works on SQLite and PostgreSQL. */
 export interface Store {

@@ -1,6 +1,7 @@
 import { createInterface } from "node:readline";
+import { isUserError } from "../core/errors.ts";
 import type { KnowledgeBase } from "../core/knowledge/loader.ts";
-import { MAX_QUERY_LENGTH, type SearchIndex, type SearchResult } from "../core/knowledge/search.ts";
+import type { SearchIndex, SearchResult } from "../core/knowledge/search.ts";
 
 export function toJson(r: SearchResult, tookMs: number) {
   return {
@@ -57,24 +58,20 @@ export function formatHuman(r: SearchResult, kb: KnowledgeBase, explain: boolean
   return out.join("\n").trimEnd();
 }
 
-export function tooLong(query: string): string | null {
-  return query.length > MAX_QUERY_LENGTH
-    ? `That question is ${query.length} characters long; the limit is ${MAX_QUERY_LENGTH}. Ask about one thing at a time, in a sentence or two.`
-    : null;
-}
-
 /** `ask -`: one JSON line per input line, in order. */
 export async function askLines(index: SearchIndex, input: NodeJS.ReadableStream, explain: boolean): Promise<void> {
   const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   for await (const line of rl) {
     const query = line.trim();
     if (!query) continue;
-    const error = tooLong(query);
-    if (error) {
-      console.log(JSON.stringify({ query, confident: false, kind: "none", results: [], tookMs: 0, error }));
-      continue;
+    try {
+      const { result, tookMs } = timedSearch(index, query, explain);
+      console.log(JSON.stringify(toJson(result, tookMs)));
+    } catch (err) {
+      if (!isUserError(err)) throw err;
+      console.log(
+        JSON.stringify({ query, confident: false, kind: "none", results: [], tookMs: 0, error: err.message }),
+      );
     }
-    const { result, tookMs } = timedSearch(index, query, explain);
-    console.log(JSON.stringify(toJson(result, tookMs)));
   }
 }

@@ -1,4 +1,5 @@
 import MiniSearch from "minisearch";
+import { UserError } from "../errors.ts";
 import type { KnowledgeBase } from "./loader.ts";
 import { normalKey, normalTokens, searchTokens } from "./normalize.ts";
 import type { Entry } from "./schema.ts";
@@ -151,8 +152,15 @@ export class SearchIndex {
     return this.kb.entries.length;
   }
 
+  /** Searches the packs. Throws a UserError (code `query_too_long`) past MAX_QUERY_LENGTH characters. */
   search(query: string, opts: { explain?: boolean; limit?: number } = {}): SearchResult {
     const q = query.trim();
+    if (q.length > MAX_QUERY_LENGTH) {
+      throw new UserError(
+        "query_too_long",
+        `That question is ${q.length} characters long; the limit is ${MAX_QUERY_LENGTH}. Ask about one thing at a time, in a sentence or two.`,
+      );
+    }
     const limit = opts.limit ?? 5;
     const none: SearchResult = { query, kind: "none", confident: false, tier: null, hits: [] };
     if (!q) return none;

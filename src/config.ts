@@ -1,0 +1,95 @@
+import { existsSync } from "node:fs";
+import { delimiter } from "node:path";
+import { z } from "zod";
+
+const optional = z
+  .string()
+  .trim()
+  .transform((v) => (v === "" ? undefined : v))
+  .optional();
+
+/** Every setting Dockhand reads, from the environment (and a .env file). `.env.example` documents them. */
+export const configSchema = z.object({
+  DATABASE_URL: optional.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+    message: "must be a PostgreSQL URL (postgres://user@host:5432/db); leave it unset to use SQLite",
+  }),
+  DOCKHAND_DB_PATH: z.string().trim().min(1).default("./data/dockhand.db"),
+  DOCKHAND_KNOWLEDGE: optional,
+  DOCKHAND_ADMINS: optional,
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
+  SLACK_BOT_TOKEN: optional,
+  SLACK_APP_TOKEN: optional,
+  SLACK_SIGNING_SECRET: optional,
+  PORT: optional.refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 65535), {
+    message: "must be a port number between 1 and 65535",
+  }),
+  DISCORD_TOKEN: optional,
+  DISCORD_APPLICATION_ID: optional,
+});
+
+export interface Config {
+  databaseUrl?: string;
+  sqlitePath: string;
+  knowledgeDirs: string[];
+  admins: Set<string>;
+  logLevel?: string;
+  port?: number;
+  slack: { botToken?: string; appToken?: string; signingSecret?: string };
+  discord: { token?: string; applicationId?: string };
+}
+
+/** A setting that is wrong: the message names the variable, never its value. */
+export class ConfigError extends Error {}
+
+/** Parses the environment once. Reads `.env` from the working directory first, when there is one. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile = ".env"): Config {
+  if (env === process.env && existsSync(envFile)) process.loadEnvFile(envFile);
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join("\n  ")}`);
+  }
+  const c = parsed.data;
+  const list = (v: string | undefined, sep: string | RegExp) =>
+    (v ?? "")
+      .split(sep)
+      .map((s) => s.trim())
+      .filter(Boolean);
+  return {
+    databaseUrl: c.DATABASE_URL,
+    sqlitePath: c.DOCKHAND_DB_PATH,
+    knowledgeDirs: list(c.DOCKHAND_KNOWLEDGE, delimiter),
+    admins: new Set(list(c.DOCKHAND_ADMINS, /[,\s]+/)),
+    logLevel: c.LOG_LEVEL,
+    port: c.PORT === undefined ? undefined : Number(c.PORT),
+    slack: { botToken: c.SLACK_BOT_TOKEN, appToken: c.SLACK_APP_TOKEN, signingSecret: c.SLACK_SIGNING_SECRET },
+    discord: { token: c.DISCORD_TOKEN, applicationId: c.DISCORD_APPLICATION_ID },
+  };
+}
+
+/** Which chat platforms the settings ask for, and for the others which variables are missing. */
+export function platformStatus(config: Config): { platform: "slack" | "discord"; configured: boolean; why: string }[] {
+  const s = config.slack;
+  const slackSocket = !!(s.botToken && s.appToken);
+  const slackHttp = !!(s.botToken && s.signingSecret && config.port);
+  const d = config.discord;
+  return [
+    {
+      platform: "slack",
+      configured: slackSocket || slackHttp,
+      why: slackSocket
+        ? "SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set (Socket Mode)"
+        : slackHttp
+          ? "SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and PORT are set (HTTP mode)"
+          : `not configured: set SLACK_BOT_TOKEN and SLACK_APP_TOKEN${s.botToken ? " (SLACK_APP_TOKEN is missing)" : ""}`,
+    },
+    {
+      platform: "discord",
+      configured: !!(d.token && d.applicationId),
+      why:
+        d.token && d.applicationId
+          ? "DISCORD_TOKEN and DISCORD_APPLICATION_ID are set"
+          : `not configured: set ${[!d.token && "DISCORD_TOKEN", !d.applicationId && "DISCORD_APPLICATION_ID"].filter(Boolean).join(" and ")}`,
+    },
+  ];
+}

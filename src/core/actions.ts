@@ -1,0 +1,60 @@
+import { z } from "zod";
+import { entryId } from "./knowledge/schema.ts";
+
+/**
+ * Button action ids: `v1|<kind>|<args>`, at most 100 characters (Discord's custom_id cap).
+ * Everything that comes back from a platform is parsed again here; a garbled or forged id is
+ * refused, never trusted.
+ */
+export const ACTION_VERSION = "v1";
+export const MAX_ACTION_LENGTH = 100;
+
+const page = z.coerce.number().int().min(0).max(999);
+const tag = z.string().regex(/^[a-z0-9-]{1,40}$/);
+
+export const actionSchema = z.discriminatedUnion("kind", [
+  /** Show an entry (related topics, suggestions), only to the presser. */
+  z.object({ kind: z.literal("entry"), entry: entryId }),
+  /** Open the first page of an entry's full text in a new message. */
+  z.object({ kind: z.literal("more"), entry: entryId }),
+  /** Move to page `page` of an entry's full text, in place. */
+  z.object({ kind: z.literal("page"), entry: entryId, page }),
+  /** A vote on the answer to stored query `query`. */
+  z.object({ kind: z.literal("vote"), query: z.coerce.number().int().positive(), vote: z.enum(["up", "down"]) }),
+  /** Post an entry that was shown only to the presser in the channel. */
+  z.object({ kind: z.literal("share"), entry: entryId }),
+  /** Page `page` of the topic list, optionally filtered by `tag` ("-" for all). */
+  z.object({ kind: z.literal("topics"), tag: z.union([tag, z.literal("-")]), page }),
+]);
+
+export type Action = z.infer<typeof actionSchema>;
+
+const FIELDS: Record<Action["kind"], string[]> = {
+  entry: ["entry"],
+  more: ["entry"],
+  page: ["entry", "page"],
+  vote: ["query", "vote"],
+  share: ["entry"],
+  topics: ["tag", "page"],
+};
+
+export function encodeAction(action: Action): string {
+  const values = FIELDS[action.kind].map((f) => String((action as Record<string, unknown>)[f]));
+  const id = [ACTION_VERSION, action.kind, ...values].join("|");
+  if (id.length > MAX_ACTION_LENGTH) throw new Error(`action id over ${MAX_ACTION_LENGTH} characters: ${id}`);
+  return id;
+}
+
+/** Parses an action id from a platform; undefined when it is garbled, forged or from an old version. */
+export function parseAction(id: unknown): Action | undefined {
+  if (typeof id !== "string" || id.length > MAX_ACTION_LENGTH) return undefined;
+  const [version, kind, ...values] = id.split("|");
+  if (version !== ACTION_VERSION || !kind || !(kind in FIELDS)) return undefined;
+  const fields = FIELDS[kind as Action["kind"]];
+  if (values.length !== fields.length) return undefined;
+  const parsed = actionSchema.safeParse(Object.fromEntries([["kind", kind], ...fields.map((f, i) => [f, values[i]])]));
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** The polite answer to a button whose id is garbled, forged, or points at something gone. */
+export const EXPIRED = "This button has expired. Ask again with `/docker <your question>`.";

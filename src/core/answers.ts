@@ -1,0 +1,173 @@
+import { encodeAction } from "./actions.ts";
+import type { Caller, Context } from "./command.ts";
+import type { KnowledgeBase } from "./knowledge/loader.ts";
+import type { Entry } from "./knowledge/schema.ts";
+import { type Button, type ComparisonTable, type Reply, reply, type Visibility } from "./reply.ts";
+
+/** Characters of an entry's body per "Show more" page, well inside every platform's limits. */
+export const PAGE_SIZE = 1500;
+
+function firstSentence(text: string): string {
+  const m = /^(.+?[.!?])(\s|$)/s.exec(text.trim());
+  return (m?.[1] ?? text).replace(/\s+/g, " ").trim();
+}
+
+function commandBullets(entry: Entry): string[] {
+  return entry.commands.map((c) => `\`${c.cmd}\`: ${c.does}`);
+}
+
+function sourceLine(entry: Entry): string {
+  return `Docker ${entry.verified.docker} · checked ${entry.verified.date} · ${entry.sources[0] ?? ""}`.trim();
+}
+
+export interface AnswerOptions {
+  visibility: Visibility;
+  /** The stored query, when the answer came from a question: enables the feedback buttons. */
+  queryId?: number;
+  replaceOriginal?: boolean;
+}
+
+/** The answer card for one entry: title, summary, key commands, and what to do next. */
+export function entryReply(kb: KnowledgeBase, entry: Entry, opts: AnswerOptions): Reply {
+  const buttons: Button[] = [];
+  for (const id of entry.related.slice(0, 3)) {
+    const rel = kb.byId.get(id);
+    if (rel) buttons.push({ label: rel.title, action: encodeAction({ kind: "entry", entry: id }) });
+  }
+  if (pages(entry).length > 0) {
+    buttons.push({ label: "Show more", action: encodeAction({ kind: "more", entry: entry.id }) });
+  }
+  if (opts.queryId !== undefined) {
+    buttons.push({ label: "👍", action: encodeAction({ kind: "vote", query: opts.queryId, vote: "up" }) });
+    buttons.push({ label: "👎", action: encodeAction({ kind: "vote", query: opts.queryId, vote: "down" }) });
+  }
+  if (opts.visibility === "ephemeral") {
+    buttons.push({
+      label: "Share in channel",
+      action: encodeAction({ kind: "share", entry: entry.id }),
+      style: "primary",
+    });
+  }
+  const comparison = entry.compare ? tableOf(entry) : undefined;
+  const bullets = commandBullets(entry);
+  return reply({
+    header: entry.title,
+    text: entry.summary,
+    comparison,
+    bullets: bullets.length > 0 ? bullets : undefined,
+    buttons,
+    context: sourceLine(entry),
+    visibility: opts.visibility,
+    replaceOriginal: opts.replaceOriginal,
+    fallback: `${entry.title}: ${entry.summary}`,
+  });
+}
+
+function tableOf(entry: Entry): ComparisonTable | undefined {
+  if (!entry.compare) return undefined;
+  return { sides: entry.compare.sides.map((s) => s.label), rows: entry.compare.rows };
+}
+
+/** A side-by-side built from entries that have no comparison entry of their own. */
+export function builtComparisonReply(kb: KnowledgeBase, entries: Entry[], opts: AnswerOptions): Reply {
+  const related = (e: Entry) =>
+    e.related
+      .slice(0, 3)
+      .map((id) => kb.byId.get(id)?.title ?? id)
+      .join(", ") || "-";
+  const comparison: ComparisonTable = {
+    sides: entries.map((e) => e.title),
+    rows: [
+      { aspect: "In short", values: entries.map((e) => firstSentence(e.summary)) },
+      { aspect: "Key command", values: entries.map((e) => (e.commands[0] ? `\`${e.commands[0].cmd}\`` : "-")) },
+      { aspect: "Topics", values: entries.map((e) => e.tags.join(", ")) },
+      { aspect: "See also", values: entries.map(related) },
+    ],
+  };
+  const buttons: Button[] = entries.map((e) => ({
+    label: e.title,
+    action: encodeAction({ kind: "entry", entry: e.id }),
+  }));
+  if (opts.queryId !== undefined) {
+    buttons.push({ label: "👍", action: encodeAction({ kind: "vote", query: opts.queryId, vote: "up" }) });
+    buttons.push({ label: "👎", action: encodeAction({ kind: "vote", query: opts.queryId, vote: "down" }) });
+  }
+  const header = entries.map((e) => e.title).join(" vs ");
+  return reply({
+    header,
+    comparison,
+    buttons,
+    context: "Built from the entries on each side; there is no comparison entry for this pair yet.",
+    visibility: opts.visibility,
+    fallback: `${header}\n${entries.map((e) => `${e.title}: ${firstSentence(e.summary)}`).join("\n")}`,
+  });
+}
+
+/** The entry's body in pages of whole sections (a long section is split at paragraph breaks). */
+export function pages(entry: Entry): string[] {
+  const blocks = entry.body
+    .split(/\n(?=#{1,3} )/)
+    .flatMap((section) => (section.length <= PAGE_SIZE ? [section] : section.split(/\n{2,}(?![ \t])/)))
+    .map((b) => b.trim())
+    .filter((b) => b.length > 0);
+  const out: string[] = [];
+  let current = "";
+  for (const block of blocks) {
+    const joined = current ? `${current}\n\n${block}` : block;
+    if (joined.length > PAGE_SIZE && current) {
+      out.push(current);
+      current = block;
+    } else {
+      current = joined;
+    }
+  }
+  if (current) out.push(current);
+  return out;
+}
+
+export function pageReply(entry: Entry, page: number, inPlace: boolean): Reply {
+  const all = pages(entry);
+  const index = Math.min(Math.max(page, 0), all.length - 1);
+  const buttons: Button[] = [];
+  if (index > 0)
+    buttons.push({ label: "◀ Previous", action: encodeAction({ kind: "page", entry: entry.id, page: index - 1 }) });
+  if (index < all.length - 1) {
+    buttons.push({ label: "Next ▶", action: encodeAction({ kind: "page", entry: entry.id, page: index + 1 }) });
+  }
+  return reply({
+    header: `${entry.title} (${index + 1}/${all.length})`,
+    text: all[index] ?? "",
+    buttons,
+    context: entry.sources.join(" · "),
+    visibility: "ephemeral",
+    replaceOriginal: inPlace,
+  });
+}
+
+/** How long the same entry is not repeated publicly in one channel. */
+export const REPEAT_WINDOW_MS = 60_000;
+
+/**
+ * Posts an entry in the channel, unless the same entry was posted there within the last minute:
+ * then the asker alone gets a pointer to it instead of a repeat.
+ */
+export async function publicAnswer(entry: Entry, caller: Caller, ctx: Context, queryId?: number): Promise<Reply> {
+  const now = ctx.clock.now();
+  const where = {
+    platform: caller.platform,
+    workspaceId: caller.workspaceId,
+    channelId: caller.channelId,
+    entryId: entry.id,
+  };
+  const earlier = await ctx.store.recentPost({ ...where, since: new Date(now.getTime() - REPEAT_WINDOW_MS) });
+  if (earlier) {
+    const seconds = Math.max(1, Math.round((now.getTime() - earlier.at.getTime()) / 1000));
+    return reply({
+      text: `“${entry.title}” was posted in this channel ${seconds} seconds ago, just above. Here it is again, only for you.`,
+      buttons: [{ label: entry.title, action: encodeAction({ kind: "entry", entry: entry.id }) }],
+      visibility: "ephemeral",
+    });
+  }
+  await ctx.store.recordPost({ ...where, messageRef: null, at: now });
+  return entryReply(ctx.kb, entry, { visibility: "channel", queryId });
+}

@@ -1,0 +1,87 @@
+import type { Platform, Store } from "../store/types.ts";
+import type { Clock } from "./clock.ts";
+import type { KnowledgeBase } from "./knowledge/loader.ts";
+import type { SearchIndex } from "./knowledge/search.ts";
+import type { Logger } from "./logger.ts";
+import type { Reply } from "./reply.ts";
+
+/** A typed option, the same shape Discord's slash commands deliver natively. */
+export type OptionSpec =
+  | {
+      type: "string";
+      description: string;
+      required?: boolean;
+      maxLength?: number;
+      autocomplete?: boolean;
+      choices?: readonly string[];
+    }
+  | { type: "integer"; description: string; required?: boolean; min?: number; max?: number };
+
+export type OptionSpecs = Record<string, OptionSpec>;
+
+type ValueOf<O extends OptionSpec> = O extends { type: "integer" }
+  ? number
+  : O extends { choices: readonly (infer C)[] }
+    ? C
+    : string;
+
+/** The option values a handler receives, inferred from its spec. */
+export type OptionsOf<S extends OptionSpecs> = {
+  [K in keyof S]: S[K] extends { required: true } ? ValueOf<S[K]> : ValueOf<S[K]> | undefined;
+};
+
+/** Who is asking, where. Adapters fill it from the platform event. */
+export interface Caller {
+  platform: Platform;
+  workspaceId: string;
+  channelId: string;
+  userId: string;
+  userName: string;
+  /** True when the platform says so (Discord Manage Server, Slack admin/owner); config adds more. */
+  platformAdmin: boolean;
+}
+
+/** Everything a handler may use. Built once in the composition root. */
+export interface Context {
+  kb: KnowledgeBase;
+  search: SearchIndex;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  /** User ids that are admins on every platform (DOCKHAND_ADMINS). */
+  admins: ReadonlySet<string>;
+  /** The command list, for help. */
+  commands: readonly AnyCommand[];
+}
+
+export interface CommandSpec<S extends OptionSpecs> {
+  /** The Discord command name, and the Slack verb after /docker (null for the question form). */
+  name: string;
+  description: string;
+  options: S;
+  /** Only admins may run it: the platform hides it from others where it can. */
+  admin?: boolean;
+  /** Slack and terminal: the first word that selects this command (null: the default question form). */
+  verb: string | null;
+  /** Turns the free text after the verb into options; null when it is not valid for this command. */
+  parseText(rest: string): OptionsOf<S> | null;
+  /** Example invocations for help, in the free-text form. */
+  examples: string[];
+}
+
+export interface Command<S extends OptionSpecs> {
+  spec: CommandSpec<S>;
+  run(options: OptionsOf<S>, caller: Caller, ctx: Context): Promise<Reply>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds commands of every option shape.
+export type AnyCommand = Command<any>;
+
+/** Identity helper that checks a command against its own spec and infers its option types. */
+export function defineCommand<S extends OptionSpecs>(command: Command<S>): Command<S> {
+  return command;
+}
+
+export function isAdmin(caller: Caller, ctx: Pick<Context, "admins">): boolean {
+  return caller.platformAdmin || ctx.admins.has(caller.userId) || ctx.admins.has(`${caller.platform}:${caller.userId}`);
+}

@@ -1,0 +1,90 @@
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { type Action, EXPIRED, parseAction } from "./actions.ts";
+import type { AnyCommand, Caller, Context, OptionSpec } from "./command.ts";
+import { isUserError, UserError } from "./errors.ts";
+import { notice, type Reply } from "./reply.ts";
+import { parseCommandText } from "./text-command.ts";
+
+export type ActionHandler = (action: Action, caller: Caller, ctx: Context) => Promise<Reply>;
+
+function optionSchema(spec: OptionSpec): z.ZodType {
+  if (spec.type === "integer") {
+    let n = z.number().int();
+    if (spec.min !== undefined) n = n.min(spec.min);
+    if (spec.max !== undefined) n = n.max(spec.max);
+    return spec.required ? n : n.optional();
+  }
+  let s: z.ZodType = z.string().trim();
+  if (spec.choices) s = z.enum(spec.choices as [string, ...string[]]);
+  return spec.required ? s : s.optional();
+}
+
+/**
+ * The one path from an adapter into the core: typed commands (Discord), free text (Slack, the
+ * terminal) and button presses. It owns the central error handling: a UserError becomes an
+ * only-me message saying what to do; anything else is logged with a reference id and answered
+ * with a generic message that shows the id.
+ */
+export class Dispatcher {
+  constructor(
+    private readonly ctx: Context,
+    private readonly onAction: ActionHandler,
+  ) {}
+
+  get commands(): readonly AnyCommand[] {
+    return this.ctx.commands;
+  }
+
+  /** A command with typed options, as Discord delivers it. */
+  command(name: string, options: Record<string, unknown>, caller: Caller): Promise<Reply> {
+    return this.guard(caller, `command ${name}`, async () => {
+      const command = this.ctx.commands.find((c) => c.spec.name === name);
+      if (!command)
+        throw new UserError("unknown_command", `Unknown command "${name}". Type /docker help to see what works.`);
+      const shape = Object.fromEntries(
+        Object.entries(command.spec.options as Record<string, OptionSpec>).map(([k, v]) => [k, optionSchema(v)]),
+      );
+      const parsed = z.object(shape).safeParse(options);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new UserError(
+          "bad_option",
+          `The option "${String(issue?.path[0] ?? "?")}" is not valid: ${issue?.message ?? "check it"}.`,
+        );
+      }
+      return command.run(parsed.data, caller, this.ctx);
+    });
+  }
+
+  /** Free text after the slash command: `/docker help`, `/docker volumes vs bind mounts`. */
+  text(text: string, caller: Caller): Promise<Reply> {
+    return this.guard(caller, "text", async () => {
+      const parsed = parseCommandText(text, this.ctx.commands);
+      if ("error" in parsed) throw new UserError("bad_command", parsed.error);
+      return parsed.command.run(parsed.options, caller, this.ctx);
+    });
+  }
+
+  /** A button press; the id comes from the platform and is parsed, never trusted. */
+  action(id: unknown, caller: Caller): Promise<Reply> {
+    return this.guard(caller, "action", async () => {
+      const action = parseAction(id);
+      if (!action) return notice(EXPIRED);
+      return this.onAction(action, caller, this.ctx);
+    });
+  }
+
+  private async guard(caller: Caller, what: string, run: () => Promise<Reply>): Promise<Reply> {
+    try {
+      return await run();
+    } catch (err) {
+      if (isUserError(err)) return notice(err.message);
+      const ref = randomBytes(4).toString("hex");
+      this.ctx.log.error({ err, ref, what, platform: caller.platform, channel: caller.channelId }, "request failed");
+      return notice(
+        `Something went wrong on my side (ref ${ref}). Please try again; if it keeps failing, give this ref to whoever runs Dockhand.`,
+      );
+    }
+  }
+}

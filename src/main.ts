@@ -1,0 +1,83 @@
+import { resolve } from "node:path";
+import { handleAction } from "../commands/actions.ts";
+import { commands } from "../commands/index.ts";
+import { runConsole } from "./adapters/console/app.ts";
+import { type Config, loadConfig, platformStatus } from "./config.ts";
+import { systemClock } from "./core/clock.ts";
+import type { Context } from "./core/command.ts";
+import { Dispatcher } from "./core/dispatch.ts";
+import { formatProblem, loadKnowledge } from "./core/knowledge/loader.ts";
+import { SearchIndex } from "./core/knowledge/search.ts";
+import { createLogger } from "./core/logger.ts";
+import { builtInPacks } from "./paths.ts";
+import { openStore } from "./store/index.ts";
+
+/** Thrown for a start-up problem that a person fixes by changing settings or files. */
+export class StartupError extends Error {}
+
+/** The composition root: config → logger → knowledge → store → core → adapters. */
+export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }) {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    throw new StartupError((err as Error).message);
+  }
+  const platforms = platformStatus(config);
+  const chat = !platforms.some((p) => p.configured);
+  // In the terminal chat, logs go to stderr and only warnings show, so they do not interleave with answers.
+  const log = createLogger({
+    level: config.logLevel ?? (chat ? "warn" : "info"),
+    pretty: chat ? io.stderr.isTTY === true : io.stdout.isTTY === true,
+    destination: chat ? 2 : 1,
+  });
+
+  const { kb, problems } = loadKnowledge([...builtInPacks, ...config.knowledgeDirs.map((d) => resolve(d))]);
+  if (problems.length > 0) {
+    throw new StartupError(
+      `The knowledge packs have ${problems.length} problem(s):\n  ${problems.slice(0, 20).map(formatProblem).join("\n  ")}\nRun "npx dockhand lint" for the full list.`,
+    );
+  }
+  const search = new SearchIndex(kb);
+  let store: Awaited<ReturnType<typeof openStore>>;
+  try {
+    store = await openStore({ url: config.databaseUrl, sqlitePath: config.sqlitePath });
+  } catch (err) {
+    throw new StartupError((err as Error).message);
+  }
+
+  const ctx: Context = { kb, search, store, clock: systemClock, log, admins: config.admins, commands };
+  const dispatcher = new Dispatcher(ctx, handleAction);
+  const say = (line: string) => io.stderr.write(`${line}\n`);
+  say(
+    `Dockhand: ${kb.entries.length} knowledge entries, ${kb.tracks.length} track(s); store: ${store.dialect === "postgres" ? "PostgreSQL" : config.sqlitePath}`,
+  );
+  for (const p of platforms) {
+    say(`  ${p.platform}: ${p.configured ? `${p.why}, but this version has no ${p.platform} adapter yet` : p.why}`);
+  }
+  try {
+    const interactive = io.stdin.isTTY === true && io.stdout.isTTY === true;
+    say(
+      interactive
+        ? "No chat platform connected: this is the terminal chat. Try /docker volumes vs bind mounts (numbers press buttons, Ctrl-D quits). See README.md to connect Slack or Discord."
+        : "No chat platform connected: answering standard input line by line (see README.md to connect Slack or Discord).",
+    );
+    await runConsole({
+      dispatcher,
+      input: io.stdin,
+      output: io.stdout,
+      interactive,
+      caller: {
+        platform: "console",
+        workspaceId: "local",
+        channelId: "terminal",
+        userId: "console",
+        userName: "you",
+        platformAdmin: true,
+      },
+    });
+  } finally {
+    await store.close();
+    log.flush?.();
+  }
+}
