@@ -48,9 +48,9 @@ function zodProblems(file: string, error: z.ZodError): Problem[] {
   });
 }
 
-function yamlProblem(file: string, err: unknown): Problem {
+function yamlProblem(file: string, err: unknown, lineOffset = 0): Problem {
   if (err instanceof YAMLParseError) {
-    const where = err.linePos?.[0] ? ` (line ${err.linePos[0].line})` : "";
+    const where = err.linePos?.[0] ? ` (line ${err.linePos[0].line + lineOffset})` : "";
     return { file, message: `YAML error${where}: ${err.message.split("\n")[0]}` };
   }
   return { file, message: `cannot be read: ${(err as Error).message}` };
@@ -60,7 +60,7 @@ const FRONTMATTER = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/;
 
 /** Parses one entry file; returns the entry or the problems that stop it loading. */
 export function parseEntryFile(text: string, file: string, pack: string): { entry?: Entry; problems: Problem[] } {
-  const match = FRONTMATTER.exec(text);
+  const match = FRONTMATTER.exec(text.replace(/^\ufeff/, ""));
   if (!match) {
     return { problems: [{ file, message: "must start with YAML frontmatter between --- lines" }] };
   }
@@ -68,7 +68,8 @@ export function parseEntryFile(text: string, file: string, pack: string): { entr
   try {
     data = parseYaml(match[1] ?? "");
   } catch (err) {
-    return { problems: [yamlProblem(file, err)] };
+    // The frontmatter starts on the line after the opening ---.
+    return { problems: [yamlProblem(file, err, 1)] };
   }
   const parsed = frontmatterSchema.safeParse(data);
   if (!parsed.success) return { problems: zodProblems(file, parsed.error) };
@@ -87,7 +88,7 @@ export function parseEntryFile(text: string, file: string, pack: string): { entr
 export function parseTrackFile(text: string, file: string, pack: string): { track?: Track; problems: Problem[] } {
   let data: unknown;
   try {
-    data = parseYaml(text);
+    data = parseYaml(text.replace(/^\ufeff/, ""));
   } catch (err) {
     return { problems: [yamlProblem(file, err)] };
   }
@@ -186,7 +187,7 @@ function layer<T extends { id: string; file: string; pack: string; overrides?: b
     problems.push({
       file: item.file,
       field: "overrides",
-      message: `is true but no earlier pack has a ${kind} "${item.id}" to replace`,
+      message: `is true but no earlier pack has ${kind === "entry" ? "an" : "a"} ${kind} "${item.id}" to replace`,
     });
   }
   into.set(item.id, item);

@@ -35,12 +35,28 @@ const CONTAINER_VERBS = new Set([
 ]);
 const IMAGE_VERBS = new Set(["pull", "push", "tag", "history", "save", "load", "import", "build"]);
 const LIST_WORDS = new Set(["ps", "list"]);
+// Long flags that mean the same as a short one on the docker commands people ask about.
+const FLAG_SYNONYMS: Record<string, string> = {
+  "--all": "-a",
+  "--force": "-f",
+  "--detach": "-d",
+  "--interactive": "-i",
+  "--tty": "-t",
+  "--tag": "-t",
+  "--publish": "-p",
+  "--volume": "-v",
+  "--env": "-e",
+  "--quiet": "-q",
+  "--follow": "-f",
+};
 
 /** Lower-cases and splits text into tokens, without stemming. */
 export function rawTokens(text: string): string[] {
   const folded = text
     .normalize("NFKC")
     .toLowerCase()
+    .replace(/[\u200b-\u200d\u2060\ufeff\u00ad]/g, "")
+    .replace(/([\p{L}\p{N}])['\u2019]([\p{L}\p{N}])/gu, "$1$2")
     .replace(/[\u2018\u2019\u201c\u201d`'"]/g, " ")
     .replace(/docker-compose/g, "docker compose")
     .replace(/\u2014|\u2013/g, " ");
@@ -54,7 +70,7 @@ export function rawTokens(text: string): string[] {
 export function canonicalCommands(tokens: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i] as string;
+    const t = FLAG_SYNONYMS[tokens[i] as string] ?? (tokens[i] as string);
     out.push(t);
     if (t !== "docker") continue;
     const next = tokens[i + 1];
@@ -80,12 +96,12 @@ export function canonicalCommands(tokens: string[]): string[] {
   return out;
 }
 
-/** A light English stemmer: enough to make plurals and simple verb forms meet. */
+/** A light English stemmer: enough to make plurals meet (cache/caches, alias/aliases, process/processes). */
 export function stem(token: string): string {
   if (token.startsWith("-") || /[\d._:/]/.test(token) || token.length <= 3) return token;
   if (token.endsWith("ies") && token.length > 4) return `${token.slice(0, -3)}y`;
+  if (/(sses|xes|shes|iases)$/.test(token)) return token.slice(0, -2);
   if (/(ss|us|is)$/.test(token)) return token;
-  if (/(sses|xes|ches|shes)$/.test(token)) return token.slice(0, -2);
   if (token.endsWith("s")) return token.slice(0, -1);
   return token;
 }

@@ -76,7 +76,10 @@ export const frontmatterSchema = z.strictObject({
     .array(z.url().refine((u) => u.startsWith("https://docs.docker.com/"), "must be a docs.docker.com page"))
     .min(1, "needs at least one docs.docker.com page"),
   verified: z.strictObject({
-    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date like 2026-01-31"),
+    date: z.string().refine((d) => {
+      const t = new Date(`${d}T00:00:00Z`);
+      return /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(t.getTime()) && t.toISOString().startsWith(d);
+    }, "must be a real date like 2026-01-31"),
     docker: z.string().regex(/^\d+(\.\d+)*(\.x)?$/, 'must be a Docker version like "27.5" or "28.x"'),
   }),
   quiz: z.array(quizSchema).min(2, "needs at least 2 questions"),
