@@ -33,6 +33,8 @@ export async function handleAction(action: Action, caller: Caller, ctx: Context)
           : "Thanks for telling us. The question goes on the gaps report so the answer can be improved.",
       );
     }
+    case "answer":
+      return ctx.quiz.answer(action.round, action.choice, caller);
     case "topics":
       return topicsPage(ctx.kb, action.tag === "-" ? undefined : action.tag, action.page, true);
   }

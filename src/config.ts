@@ -16,6 +16,15 @@ export const configSchema = z.object({
   DOCKHAND_DB_PATH: z.string().trim().min(1).default("./data/dockhand.db"),
   DOCKHAND_KNOWLEDGE: optional,
   DOCKHAND_ADMINS: optional,
+  DOCKHAND_TIMEZONE: z.string().trim().default("UTC"),
+  DOCKHAND_QUIZ_NAMES: z.enum(["true", "false"], { message: 'must be "true" or "false"' }).default("true"),
+  DOCKHAND_QUIZ_GRACE_MINUTES: z
+    .string()
+    .trim()
+    .default("60")
+    .refine((v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 1440, {
+      message: "must be whole minutes between 1 and 1440",
+    }),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
   SLACK_BOT_TOKEN: optional,
   SLACK_APP_TOKEN: optional,
@@ -34,6 +43,8 @@ export interface Config {
   admins: Set<string>;
   logLevel?: string;
   port?: number;
+  timezone: string;
+  quiz: { showNames: boolean; graceMs: number };
   slack: { botToken?: string; appToken?: string; signingSecret?: string };
   discord: { token?: string; applicationId?: string };
 }
@@ -61,6 +72,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile = ".env
     knowledgeDirs: list(c.DOCKHAND_KNOWLEDGE, delimiter),
     admins: new Set(list(c.DOCKHAND_ADMINS, /[,\s]+/)),
     logLevel: c.LOG_LEVEL,
+    timezone: c.DOCKHAND_TIMEZONE,
+    quiz: { showNames: c.DOCKHAND_QUIZ_NAMES === "true", graceMs: Number(c.DOCKHAND_QUIZ_GRACE_MINUTES) * 60_000 },
     port: c.PORT === undefined ? undefined : Number(c.PORT),
     slack: { botToken: c.SLACK_BOT_TOKEN, appToken: c.SLACK_APP_TOKEN, signingSecret: c.SLACK_SIGNING_SECRET },
     discord: { token: c.DISCORD_TOKEN, applicationId: c.DISCORD_APPLICATION_ID },

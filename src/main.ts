@@ -1,7 +1,8 @@
+import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { handleAction } from "../commands/actions.ts";
 import { commands } from "../commands/index.ts";
-import { runConsole } from "./adapters/console/app.ts";
+import { ConsoleChat } from "./adapters/console/app.ts";
 import { type Config, loadConfig, platformStatus } from "./config.ts";
 import { systemClock } from "./core/clock.ts";
 import type { Context } from "./core/command.ts";
@@ -9,6 +10,10 @@ import { Dispatcher } from "./core/dispatch.ts";
 import { formatProblem, loadKnowledge } from "./core/knowledge/loader.ts";
 import { SearchIndex } from "./core/knowledge/search.ts";
 import { createLogger } from "./core/logger.ts";
+import { quizCloseJob, quizPostJob } from "./core/quiz/jobs.ts";
+import { QuizService } from "./core/quiz/service.ts";
+import { validateTimezone } from "./core/schedule/recurrence.ts";
+import { Scheduler } from "./core/schedule/scheduler.ts";
 import { builtInPacks } from "./paths.ts";
 import { openStore } from "./store/index.ts";
 
@@ -46,8 +51,46 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
     throw new StartupError((err as Error).message);
   }
 
-  const ctx: Context = { kb, search, store, clock: systemClock, log, admins: config.admins, commands };
+  let timezone: string;
+  try {
+    timezone = validateTimezone(config.timezone);
+  } catch (err) {
+    throw new StartupError(`DOCKHAND_TIMEZONE: ${(err as Error).message}`);
+  }
+  const interactive = io.stdin.isTTY === true && io.stdout.isTTY === true;
+  const chatUi = new ConsoleChat({
+    input: io.stdin,
+    output: io.stdout,
+    interactive,
+    caller: {
+      platform: "console",
+      workspaceId: "local",
+      channelId: "terminal",
+      userId: "console",
+      userName: "you",
+      platformAdmin: true,
+    },
+  });
+  const clock = systemClock;
+  const quiz = new QuizService({
+    kb,
+    store,
+    clock,
+    log: log.child({ feature: "quiz" }),
+    poster: chatUi.poster,
+    showNames: config.quiz.showNames,
+  });
+  const ctx: Context = { kb, search, store, clock, log, admins: config.admins, commands, quiz, timezone };
   const dispatcher = new Dispatcher(ctx, handleAction);
+  const scheduler = new Scheduler({
+    store,
+    clock,
+    log: log.child({ feature: "scheduler" }),
+    owner: `${hostname()}-${process.pid}`,
+    graceMs: config.quiz.graceMs,
+  });
+  scheduler.add(quizPostJob(store, quiz));
+  scheduler.add(quizCloseJob(store, quiz, clock));
   const say = (line: string) => io.stderr.write(`${line}\n`);
   say(
     `Dockhand: ${kb.entries.length} knowledge entries, ${kb.tracks.length} track(s); store: ${store.dialect === "postgres" ? "PostgreSQL" : config.sqlitePath}`,
@@ -56,27 +99,15 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
     say(`  ${p.platform}: ${p.configured ? `${p.why}, but this version has no ${p.platform} adapter yet` : p.why}`);
   }
   try {
-    const interactive = io.stdin.isTTY === true && io.stdout.isTTY === true;
     say(
       interactive
         ? "No chat platform connected: this is the terminal chat. Try /docker volumes vs bind mounts (numbers press buttons, Ctrl-D quits). See README.md to connect Slack or Discord."
         : "No chat platform connected: answering standard input line by line (see README.md to connect Slack or Discord).",
     );
-    await runConsole({
-      dispatcher,
-      input: io.stdin,
-      output: io.stdout,
-      interactive,
-      caller: {
-        platform: "console",
-        workspaceId: "local",
-        channelId: "terminal",
-        userId: "console",
-        userName: "you",
-        platformAdmin: true,
-      },
-    });
+    scheduler.start(15_000);
+    await chatUi.run(dispatcher);
   } finally {
+    await scheduler.stop();
     await store.close();
     log.flush?.();
   }

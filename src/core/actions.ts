@@ -23,6 +23,12 @@ export const actionSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("vote"), query: z.coerce.number().int().positive(), vote: z.enum(["up", "down"]) }),
   /** Post an entry that was shown only to the presser in the channel. */
   z.object({ kind: z.literal("share"), entry: entryId }),
+  /** An answer to quiz round `round`: choice index counting from 0. */
+  z.object({
+    kind: z.literal("answer"),
+    round: z.coerce.number().int().positive(),
+    choice: z.coerce.number().int().min(0).max(3),
+  }),
   /** Page `page` of the topic list, optionally filtered by `tag` ("-" for all). */
   z.object({ kind: z.literal("topics"), tag: z.union([tag, z.literal("-")]), page }),
 ]);
@@ -36,6 +42,7 @@ const FIELDS: Record<Action["kind"], string[]> = {
   vote: ["query", "vote"],
   share: ["entry"],
   topics: ["tag", "page"],
+  answer: ["round", "choice"],
 };
 
 export function encodeAction(action: Action): string {

@@ -3,6 +3,7 @@ import type { Clock } from "./clock.ts";
 import type { KnowledgeBase } from "./knowledge/loader.ts";
 import type { SearchIndex } from "./knowledge/search.ts";
 import type { Logger } from "./logger.ts";
+import type { QuizService } from "./quiz/service.ts";
 import type { Reply } from "./reply.ts";
 
 /** A typed option, the same shape Discord's slash commands deliver natively. */
@@ -52,6 +53,9 @@ export interface Context {
   admins: ReadonlySet<string>;
   /** The command list, for help. */
   commands: readonly AnyCommand[];
+  quiz: QuizService;
+  /** The time zone used when a command gives none (DOCKHAND_TIMEZONE). */
+  timezone: string;
 }
 
 export interface CommandSpec<S extends OptionSpecs> {

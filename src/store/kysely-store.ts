@@ -1,15 +1,19 @@
 import { type Kysely, sql } from "kysely";
+import { QuizStore } from "./quiz-store.ts";
 import type { Database } from "./schema.ts";
 import type { FeedbackResult, GapRow, Platform, QueryRecord, Store } from "./types.ts";
 
 /** The Store over kysely; every method is a single statement or a transaction, so it is committed when it resolves. */
 export class KyselyStore implements Store {
   #closing: Promise<void> | undefined;
+  readonly quiz: QuizStore;
 
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: "sqlite" | "postgres",
-  ) {}
+  ) {
+    this.quiz = new QuizStore(db, dialect);
+  }
 
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);

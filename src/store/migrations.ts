@@ -82,6 +82,86 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
         }
       },
     },
+    "0002_quiz": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("quiz_schedules")
+          .addColumn("platform", "text", (c) => c.notNull())
+          .addColumn("workspace_id", "text", (c) => c.notNull())
+          .addColumn("channel_id", "text", (c) => c.notNull())
+          .addColumn("time", "text", (c) => c.notNull())
+          .addColumn("timezone", "text", (c) => c.notNull())
+          .addColumn("days", "text", (c) => c.notNull())
+          .addColumn("close_after_ms", "bigint", (c) => c.notNull().check(sql`close_after_ms > 0`))
+          .addColumn("created_by", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addPrimaryKeyConstraint("quiz_schedules_pk", ["platform", "workspace_id", "channel_id"])
+          .execute();
+
+        await db.schema
+          .createTable("quiz_rounds")
+          .addColumn("id", idType, id)
+          .addColumn("platform", "text", (c) => c.notNull())
+          .addColumn("workspace_id", "text", (c) => c.notNull())
+          .addColumn("channel_id", "text", (c) => c.notNull())
+          .addColumn("schedule_key", "text")
+          .addColumn("entry_id", "text", (c) => c.notNull())
+          .addColumn("question_index", "integer", (c) => c.notNull().check(sql`question_index >= 0`))
+          .addColumn("posted_by", "text")
+          .addColumn("posted_at", "bigint", (c) => c.notNull())
+          .addColumn("closes_at", "bigint", (c) => c.notNull())
+          .addColumn("closed_at", "bigint")
+          .addColumn("message_ref", "text")
+          .addColumn("status", "text", (c) => c.notNull().check(sql`status in ('posting', 'open', 'closed', 'failed')`))
+          .execute();
+        // At most one round in flight per channel, enforced by the database.
+        await db.schema
+          .createIndex("quiz_rounds_one_active_idx")
+          .on("quiz_rounds")
+          .columns(["platform", "workspace_id", "channel_id"])
+          .unique()
+          .where(sql<boolean>`status in ('posting', 'open')`)
+          .execute();
+        await db.schema
+          .createIndex("quiz_rounds_channel_idx")
+          .on("quiz_rounds")
+          .columns(["platform", "workspace_id", "channel_id", "posted_at"])
+          .execute();
+        await db.schema.createIndex("quiz_rounds_due_idx").on("quiz_rounds").columns(["status", "closes_at"]).execute();
+
+        await db.schema
+          .createTable("quiz_answers")
+          .addColumn("round_id", idType, (c) => c.notNull().references("quiz_rounds.id").onDelete("cascade"))
+          .addColumn("user_id", "text", (c) => c.notNull())
+          .addColumn("user_name", "text", (c) => c.notNull())
+          .addColumn("choice", "integer", (c) => c.notNull().check(sql`choice >= 0`))
+          .addColumn("correct", "integer", (c) => c.notNull().check(sql`correct in (0, 1)`))
+          .addColumn("at", "bigint", (c) => c.notNull())
+          .addPrimaryKeyConstraint("quiz_answers_pk", ["round_id", "user_id"])
+          .execute();
+
+        await db.schema
+          .createTable("quiz_scores")
+          .addColumn("platform", "text", (c) => c.notNull())
+          .addColumn("workspace_id", "text", (c) => c.notNull())
+          .addColumn("channel_id", "text", (c) => c.notNull())
+          .addColumn("user_id", "text", (c) => c.notNull())
+          .addColumn("user_name", "text", (c) => c.notNull())
+          .addColumn("points", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("answered", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("correct", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("streak", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("best_streak", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("updated_at", "bigint", (c) => c.notNull())
+          .addPrimaryKeyConstraint("quiz_scores_pk", ["platform", "workspace_id", "channel_id", "user_id"])
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        for (const table of ["quiz_scores", "quiz_answers", "quiz_rounds", "quiz_schedules"]) {
+          await db.schema.dropTable(table).execute();
+        }
+      },
+    },
   };
 }
 

@@ -62,7 +62,17 @@ async function open(target: string, memory: boolean): Promise<Kysely<Database>> 
     raw = new BetterSqlite3(target);
     // busy_timeout first: switching to WAL needs a lock another process may hold.
     raw.pragma("busy_timeout = 5000");
-    raw.pragma("journal_mode = WAL");
+    // Switching a new file to WAL can answer "database is locked" at once, without waiting, while
+    // another process does the same: try again for a few seconds.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        raw.pragma("journal_mode = WAL");
+        break;
+      } catch (err) {
+        if (attempt >= 100 || !/locked|busy/i.test(errorText(err))) throw err;
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
+      }
+    }
     raw.pragma("synchronous = FULL");
     raw.pragma("foreign_keys = ON");
   } catch (err) {

@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import type { QuizStore } from "./quiz-store.ts";
 import type { Database } from "./schema.ts";
 
 export type Platform = "slack" | "discord" | "console";
@@ -77,4 +78,6 @@ export interface Store {
   transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
   /** The underlying kysely instance, for feature repositories added later. */
   readonly db: Kysely<Database>;
+  /** The daily quiz: schedules, rounds, answers and scores. */
+  readonly quiz: QuizStore;
 }

@@ -1,0 +1,285 @@
+import type { Store } from "../../store/types.ts";
+import type { Clock } from "../clock.ts";
+import type { Logger } from "../logger.ts";
+
+/**
+ * Something that happens at computed instants for each of a changing set of items, e.g. "post the
+ * quiz question" for every channel schedule. The scheduler asks for the items on every tick, so a
+ * schedule added or removed in the store takes effect on the next tick.
+ */
+export interface Job<T> {
+  /** Names the job in claims and logs, e.g. "quiz.post". Stable across releases: claims are keyed by it. */
+  kind: string;
+  /** The current items, e.g. the schedules in the store. */
+  items(): Promise<T[]>;
+  /** A stable id for an item, e.g. "slack:T1:C1"; with the occurrence instant it names the claim. */
+  key(item: T): string;
+  /**
+   * The instants t with from < t <= to at which the item is due (a pure function such as
+   * occurrencesBetween). Leave out instants before the item existed: a schedule created at 09:30
+   * for 09:00 should not post at once.
+   */
+  occurrences(item: T, from: Date, to: Date): Date[];
+  /** Does the work for one occurrence; throwing means "try again later" (within the grace period). */
+  run(item: T, at: Date): Promise<void>;
+  /** Called once when retries of an occurrence ran out: record the failure. */
+  onGiveUp?(item: T, at: Date, err: unknown): Promise<void> | void;
+}
+
+export interface SchedulerOptions {
+  store: Pick<Store, "claimOnce">;
+  clock: Clock;
+  log: Logger;
+  /** Names this process in claims, e.g. "host-1234". */
+  owner: string;
+  /** How late an occurrence may still run (after downtime or failures); default one hour. */
+  graceMs?: number;
+  /** Backoff between retries of a failed run: baseMs, doubling, at most maxMs; default 1 s to 60 s. */
+  retry?: { baseMs: number; maxMs: number };
+  /**
+   * How far the first tick looks back (at least graceMs; default 24 hours). Occurrences older than
+   * the grace period are never run; looking further only lets the scheduler log the ones that no
+   * process ran while all were down.
+   */
+  lookbackMs?: number;
+}
+
+interface Entry {
+  job: Job<unknown>;
+  /** The end of the last window looked at; undefined until the first successful tick. */
+  cursor?: number;
+}
+
+interface Pending {
+  entry: Entry;
+  itemKey: string;
+  claimKey: string;
+  at: number;
+  attempts: number;
+  nextAttempt: number;
+  /** False when the claim itself failed (the database was unreachable): claim before running. */
+  claimed: boolean;
+  lastError: unknown;
+}
+
+/**
+ * Runs jobs at their occurrences, each occurrence exactly once across all processes that share
+ * the store and across restarts.
+ *
+ * A tick looks at the window (previous tick, now]; the first tick after a start looks back a grace
+ * period, so a restart catches up what it missed. For each occurrence in the window:
+ *  - later than the grace period: never run (no burst of stale posts); it is claimed as skipped
+ *    and logged by the one process that claims it;
+ *  - otherwise claimed in the store (a unique row per job kind and occurrence) and run only by the
+ *    process whose claim succeeded.
+ *
+ * The claim is taken *before* running. A crash between the claim and the end of the run loses that
+ * occurrence rather than running it twice: exactly once is "at most once, and once whenever this
+ * process stays up". Retries cover failures the run reports (the platform is down, a rate limit):
+ * they stay in memory, back off exponentially and stop once the occurrence is older than the grace
+ * period, when the job's onGiveUp records the failure.
+ *
+ * The timer in start() only drives ticks; the store's claims are the source of truth.
+ */
+export class Scheduler {
+  private readonly store: Pick<Store, "claimOnce">;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly owner: string;
+  private readonly graceMs: number;
+  private readonly retry: { baseMs: number; maxMs: number };
+  private readonly lookbackMs: number;
+  private readonly entries: Entry[] = [];
+  private readonly pending = new Map<string, Pending>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(opts: SchedulerOptions) {
+    this.store = opts.store;
+    this.clock = opts.clock;
+    this.log = opts.log.child({ component: "scheduler" });
+    this.owner = opts.owner;
+    this.graceMs = opts.graceMs ?? 3_600_000;
+    this.retry = opts.retry ?? { baseMs: 1_000, maxMs: 60_000 };
+    this.lookbackMs = Math.max(this.graceMs, opts.lookbackMs ?? 86_400_000);
+  }
+
+  add<T>(job: Job<T>): void {
+    if (this.entries.some((e) => e.job.kind === job.kind)) throw new Error(`Scheduler: job "${job.kind}" added twice`);
+    this.entries.push({ job: job as Job<unknown> });
+  }
+
+  /** One pass over every job; called by the timer in production and directly by tests. Never overlaps itself. */
+  tick(): Promise<void> {
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  /** Ticks now and then every intervalMs (default 30 s); errors are logged, never thrown. */
+  start(intervalMs = 30_000): void {
+    if (this.timer) return;
+    const tick = () => {
+      this.tick().catch((err: unknown) => this.log.error({ err }, "scheduler tick failed"));
+    };
+    this.timer = setInterval(tick, intervalMs);
+    this.timer.unref();
+    tick();
+  }
+
+  /** Stops the timer and waits for a running tick to finish. Pending retries stay in memory for a later tick. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+  }
+
+  private async pass(): Promise<void> {
+    const now = this.clock.now().getTime();
+    for (const entry of this.entries) await this.tickJob(entry, now);
+  }
+
+  private async tickJob(entry: Entry, now: number): Promise<void> {
+    const { job } = entry;
+    let items: unknown[];
+    try {
+      items = await job.items();
+    } catch (err) {
+      // The cursor stays put, so the next tick looks at this window again.
+      this.log.error({ err, job: job.kind }, "could not list the job's items; trying again next tick");
+      return;
+    }
+    const byKey = new Map(items.map((item) => [job.key(item), item]));
+    await this.runDueRetries(entry, byKey, now);
+
+    const from = entry.cursor ?? now - this.lookbackMs;
+    for (const [itemKey, item] of byKey) {
+      let due: Date[];
+      try {
+        due = job.occurrences(item, new Date(from), new Date(now));
+      } catch (err) {
+        this.log.error({ err, job: job.kind, item: itemKey }, "could not compute occurrences");
+        continue;
+      }
+      for (const at of due) await this.occurrence(entry, itemKey, item, at.getTime(), now);
+    }
+    entry.cursor = Math.max(from, now);
+  }
+
+  private async occurrence(entry: Entry, itemKey: string, item: unknown, at: number, now: number): Promise<void> {
+    const kind = entry.job.kind;
+    const claimKey = `${itemKey}@${new Date(at).toISOString()}`;
+    const ctx = { job: kind, key: claimKey };
+    if (this.pending.has(`${kind}\0${claimKey}`)) return;
+
+    if (now - at > this.graceMs) {
+      // Claimed under a marked owner: the one process that wins logs it, and no process (say one
+      // with a longer grace period) posts it in a burst later.
+      try {
+        const skipped = await this.store.claimOnce({
+          kind,
+          key: claimKey,
+          owner: `${this.owner} (skipped)`,
+          at: new Date(now),
+        });
+        if (skipped)
+          this.log.warn(
+            { ...ctx, lateMs: now - at, graceMs: this.graceMs },
+            "occurrence skipped: missed by more than the grace period",
+          );
+        else this.log.debug(ctx, "occurrence already handled by another process");
+      } catch (err) {
+        this.log.warn(
+          { ...ctx, err, lateMs: now - at },
+          "occurrence skipped: missed by more than the grace period (could not record it)",
+        );
+      }
+      return;
+    }
+
+    const p: Pending = {
+      entry,
+      itemKey,
+      claimKey,
+      at,
+      attempts: 0,
+      nextAttempt: now,
+      claimed: false,
+      lastError: undefined,
+    };
+    await this.claimAndRun(p, item, now);
+  }
+
+  private async claimAndRun(p: Pending, item: unknown, now: number): Promise<void> {
+    const ctx = { job: p.entry.job.kind, key: p.claimKey };
+    if (!p.claimed) {
+      try {
+        p.claimed = await this.store.claimOnce({
+          kind: p.entry.job.kind,
+          key: p.claimKey,
+          owner: this.owner,
+          at: new Date(now),
+        });
+      } catch (err) {
+        this.failed(p, now, err, "could not claim the occurrence");
+        return;
+      }
+      if (!p.claimed) {
+        this.pending.delete(pendingId(p));
+        this.log.debug(ctx, "occurrence claimed by another process");
+        return;
+      }
+    }
+    try {
+      await p.entry.job.run(item, new Date(p.at));
+    } catch (err) {
+      this.failed(p, now, err, "run failed");
+      return;
+    }
+    this.pending.delete(pendingId(p));
+    this.log.info({ ...ctx, lateMs: now - p.at, attempts: p.attempts + 1 }, "occurrence ran");
+  }
+
+  private failed(p: Pending, now: number, err: unknown, what: string): void {
+    p.attempts += 1;
+    p.lastError = err;
+    const delay = Math.min(this.retry.baseMs * 2 ** (p.attempts - 1), this.retry.maxMs);
+    p.nextAttempt = now + delay;
+    this.pending.set(pendingId(p), p);
+    this.log.warn(
+      { job: p.entry.job.kind, key: p.claimKey, err, attempts: p.attempts, retryInMs: delay },
+      `${what}; will retry`,
+    );
+  }
+
+  private async runDueRetries(entry: Entry, byKey: Map<string, unknown>, now: number): Promise<void> {
+    for (const p of [...this.pending.values()]) {
+      if (p.entry !== entry) continue;
+      const ctx = { job: entry.job.kind, key: p.claimKey, attempts: p.attempts };
+      if (!byKey.has(p.itemKey)) {
+        this.pending.delete(pendingId(p));
+        this.log.info(ctx, "retry dropped: the item is no longer scheduled");
+      } else if (now - p.at > this.graceMs) {
+        this.pending.delete(pendingId(p));
+        await this.giveUp(p, byKey.get(p.itemKey));
+      } else if (now >= p.nextAttempt) {
+        await this.claimAndRun(p, byKey.get(p.itemKey), now);
+      }
+    }
+  }
+
+  private async giveUp(p: Pending, item: unknown): Promise<void> {
+    const ctx = { job: p.entry.job.kind, key: p.claimKey, attempts: p.attempts };
+    this.log.error({ ...ctx, err: p.lastError }, "gave up: the occurrence kept failing for the whole grace period");
+    try {
+      await p.entry.job.onGiveUp?.(item, new Date(p.at), p.lastError);
+    } catch (err) {
+      this.log.error({ ...ctx, err }, "onGiveUp failed");
+    }
+  }
+}
+
+function pendingId(p: Pending): string {
+  return `${p.entry.job.kind}\0${p.claimKey}`;
+}
