@@ -26,7 +26,8 @@ function parseSchedule(words: string[]) {
   for (let i = 0; i < rest.length; i++) {
     const w = rest[i] as string;
     if (w.toLowerCase() === "close" && rest[i + 1]?.toLowerCase() === "after") {
-      closeAfter = rest.slice(i + 2).join(" ");
+      // "close after" with nothing after it still reaches parseDuration, which says what to type.
+      closeAfter = rest.slice(i + 2).join(" ") || "after";
       break;
     }
     if (w.includes("/") || /^utc$/i.test(w)) timezone = w;

@@ -9,7 +9,13 @@ import { entryId } from "./knowledge/schema.ts";
 export const ACTION_VERSION = "v1";
 export const MAX_ACTION_LENGTH = 100;
 
-const page = z.coerce.number().int().min(0).max(999);
+/** A plain decimal number as it appears in an id: no signs, exponents, spaces or leading zeros. */
+const count = z
+  .string()
+  .regex(/^(0|[1-9]\d*)$/)
+  .transform(Number)
+  .refine(Number.isSafeInteger);
+const page = count.pipe(z.number().max(999));
 const tag = z.string().regex(/^[a-z0-9-]{1,40}$/);
 
 export const actionSchema = z.discriminatedUnion("kind", [
@@ -20,14 +26,14 @@ export const actionSchema = z.discriminatedUnion("kind", [
   /** Move to page `page` of an entry's full text, in place. */
   z.object({ kind: z.literal("page"), entry: entryId, page }),
   /** A vote on the answer to stored query `query`. */
-  z.object({ kind: z.literal("vote"), query: z.coerce.number().int().positive(), vote: z.enum(["up", "down"]) }),
+  z.object({ kind: z.literal("vote"), query: count.pipe(z.number().positive()), vote: z.enum(["up", "down"]) }),
   /** Post an entry that was shown only to the presser in the channel. */
   z.object({ kind: z.literal("share"), entry: entryId }),
   /** An answer to quiz round `round`: choice index counting from 0. */
   z.object({
     kind: z.literal("answer"),
-    round: z.coerce.number().int().positive(),
-    choice: z.coerce.number().int().min(0).max(3),
+    round: count.pipe(z.number().positive()),
+    choice: count.pipe(z.number().max(3)),
   }),
   /** Page `page` of the topic list, optionally filtered by `tag` ("-" for all). */
   z.object({ kind: z.literal("topics"), tag: z.union([tag, z.literal("-")]), page }),
@@ -56,7 +62,7 @@ export function encodeAction(action: Action): string {
 export function parseAction(id: unknown): Action | undefined {
   if (typeof id !== "string" || id.length > MAX_ACTION_LENGTH) return undefined;
   const [version, kind, ...values] = id.split("|");
-  if (version !== ACTION_VERSION || !kind || !(kind in FIELDS)) return undefined;
+  if (version !== ACTION_VERSION || !kind || !Object.hasOwn(FIELDS, kind)) return undefined;
   const fields = FIELDS[kind as Action["kind"]];
   if (values.length !== fields.length) return undefined;
   const parsed = actionSchema.safeParse(Object.fromEntries([["kind", kind], ...fields.map((f, i) => [f, values[i]])]));

@@ -15,8 +15,12 @@ function optionSchema(spec: OptionSpec): z.ZodType {
     if (spec.max !== undefined) n = n.max(spec.max);
     return spec.required ? n : n.optional();
   }
-  let s: z.ZodType = z.string().trim();
-  if (spec.choices) s = z.enum(spec.choices as [string, ...string[]]);
+  let s: z.ZodType = z
+    .string()
+    .trim()
+    .max(spec.maxLength ?? 6000, { message: `must be at most ${spec.maxLength ?? 6000} characters` });
+  if (spec.choices)
+    s = z.enum(spec.choices as [string, ...string[]], { message: `must be one of ${spec.choices.join(", ")}` });
   return spec.required ? s : s.optional();
 }
 

@@ -63,9 +63,9 @@ function inline(text: string, color: boolean): string {
 
 /** A table with one column per side, cells wrapped so that columns stay aligned. */
 export function renderTable(table: ComparisonTable, opts: RenderOptions): string[] {
-  const aspectWidth = Math.min(18, Math.max(6, ...table.rows.map((r) => r.aspect.length)));
   const cols = table.sides.length;
-  const cellWidth = Math.max(12, Math.floor((opts.width - aspectWidth - 3 * cols) / cols));
+  const aspectWidth = Math.min(18, Math.max(6, ...table.rows.map((r) => r.aspect.length)));
+  const cellWidth = Math.max(6, Math.floor((opts.width - aspectWidth - 3 * cols) / cols));
   const bold = ansi("1", opts.color);
   const row = (cells: string[][]) => {
     const height = Math.max(...cells.map((c) => c.length));
@@ -90,7 +90,7 @@ export function renderReply(reply: Reply, opts: RenderOptions): string {
   const dim = ansi("2", opts.color);
   const lines: string[] = [];
   if (reply.visibility === "ephemeral") lines.push(dim("(only you can see this)"));
-  if (reply.header) lines.push(bold(reply.header), "");
+  if (reply.header) lines.push(...wrap(reply.header, opts.width).map(bold), "");
   if (reply.text) {
     let fenced = false;
     for (const l of unwrapMarkdown(reply.text)) {
@@ -126,7 +126,17 @@ export function renderReply(reply: Reply, opts: RenderOptions): string {
   if (reply.bullets?.length) lines.push("");
   if (reply.context) lines.push(...wrap(reply.context, opts.width).map(dim));
   if (reply.buttons?.length) {
-    lines.push(reply.buttons.map((b, i) => `[${i + 1}] ${b.label}`).join("  "));
+    // Buttons fill lines up to the width; a label is never broken.
+    let line = "";
+    reply.buttons.forEach((b, i) => {
+      const full = `[${i + 1}] ${b.label}`;
+      const label = full.length > opts.width ? `${full.slice(0, opts.width - 1)}…` : full;
+      if (line && line.length + 2 + label.length > opts.width) {
+        lines.push(line);
+        line = label;
+      } else line = line ? `${line}  ${label}` : label;
+    });
+    lines.push(line);
   }
   return lines
     .join("\n")

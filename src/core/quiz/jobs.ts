@@ -5,6 +5,9 @@ import { type Days, nextOccurrence, occurrencesBetween, type Recurrence } from "
 import type { Job } from "../schedule/scheduler.ts";
 import type { QuizService } from "./service.ts";
 
+/** How long a round may stay in 'posting' before it counts as never posted. */
+export const STALE_POSTING_MS = 10 * 60_000;
+
 /** Days as the store keeps them: "daily", "weekdays" or "1,3,5" (0 = Sunday). */
 export function daysToText(days: Days): string {
   return Array.isArray(days) ? days.join(",") : days;
@@ -62,7 +65,11 @@ export function quizPostJob(store: Store, quiz: QuizService): Job<QuizSchedule> 
 export function quizCloseJob(store: Store, quiz: QuizService, clock: Clock): Job<QuizRound> {
   return {
     kind: "quiz-close",
-    items: () => store.quiz.dueToClose(clock.now()),
+    items: async () => {
+      // A round stuck in 'posting' means a process died between claiming and posting: free the channel.
+      await store.quiz.failStalePosting(new Date(clock.now().getTime() - STALE_POSTING_MS));
+      return store.quiz.dueToClose(clock.now());
+    },
     key: (r) => `round-${r.id}`,
     occurrences: (r, from, to) =>
       r.closesAt > from && r.closesAt <= to ? [r.closesAt] : r.closesAt <= from ? [to] : [],

@@ -1,0 +1,147 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pino from "pino";
+import { handleAction } from "../../commands/actions.ts";
+import { commands } from "../../commands/index.ts";
+import { parseAction } from "../../src/core/actions.ts";
+import { FakeClock } from "../../src/core/clock.ts";
+import type { Caller, Context } from "../../src/core/command.ts";
+import { Dispatcher } from "../../src/core/dispatch.ts";
+import { type KnowledgeBase, loadKnowledge } from "../../src/core/knowledge/loader.ts";
+import { SearchIndex } from "../../src/core/knowledge/search.ts";
+import { type Logger, silentLogger } from "../../src/core/logger.ts";
+import { type Poster, QuizService } from "../../src/core/quiz/service.ts";
+import type { Reply } from "../../src/core/reply.ts";
+import { builtInPacks } from "../../src/paths.ts";
+import { openStore, type Store } from "../../src/store/index.ts";
+
+let shared: { kb: KnowledgeBase; search: SearchIndex } | undefined;
+
+/** The built-in packs and their search index, loaded once per test file. */
+export function knowledge(): { kb: KnowledgeBase; search: SearchIndex } {
+  if (!shared) {
+    const { kb, problems } = loadKnowledge(builtInPacks);
+    if (problems.length > 0) throw new Error(`built-in packs have problems: ${JSON.stringify(problems)}`);
+    shared = { kb, search: new SearchIndex(kb) };
+  }
+  return shared;
+}
+
+/** What the quiz posted or edited, in order. */
+export interface PosterLog {
+  posts: { channelId: string; reply: Reply }[];
+  updates: { channelId: string; ref: string | null; reply: Reply }[];
+}
+
+export interface Fixture {
+  ctx: Context;
+  posted: PosterLog;
+  dispatcher: Dispatcher;
+  clock: FakeClock;
+  store: Store;
+  close(): Promise<void>;
+}
+
+export interface FixtureOptions {
+  admins?: string[];
+  log?: Logger;
+}
+
+/** A real context: built-in knowledge, a fresh SQLite file in a temp dir, a fake clock, the real commands. */
+export async function makeFixture(opts: FixtureOptions = {}): Promise<Fixture> {
+  const { kb, search } = knowledge();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockhand-core-"));
+  const store = await openStore({ sqlitePath: path.join(dir, "t.db") });
+  const clock = new FakeClock();
+  const log = opts.log ?? silentLogger();
+  const posted: PosterLog = { posts: [], updates: [] };
+  const poster: Poster = {
+    async post(ch, reply) {
+      posted.posts.push({ channelId: ch.channelId, reply });
+      return `m${posted.posts.length}`;
+    },
+    async update(ch, ref, reply) {
+      posted.updates.push({ channelId: ch.channelId, ref, reply });
+    },
+  };
+  const ctx: Context = {
+    kb,
+    search,
+    store,
+    clock,
+    log,
+    admins: new Set(opts.admins ?? ["U-admin"]),
+    commands,
+    quiz: new QuizService({ kb, store, clock, log, poster, showNames: false }),
+    timezone: "UTC",
+  };
+  return {
+    ctx,
+    posted,
+    dispatcher: new Dispatcher(ctx, handleAction),
+    clock,
+    store,
+    async close() {
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Someone asking in a Slack channel; not an admin unless told. */
+export function caller(overrides: Partial<Caller> = {}): Caller {
+  return {
+    platform: "slack",
+    workspaceId: "T1",
+    channelId: "C1",
+    userId: "U1",
+    userName: "alice",
+    platformAdmin: false,
+    ...overrides,
+  };
+}
+
+/** Row counts of the tables a conversation writes to. */
+export async function countRows(store: Store): Promise<{ queries: number; feedback: number; posts: number }> {
+  const count = async (table: "queries" | "query_feedback" | "posts") => {
+    const row = await store.db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll().as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  };
+  return { queries: await count("queries"), feedback: await count("query_feedback"), posts: await count("posts") };
+}
+
+/** The button with this label on a reply (fails loudly when it is missing). */
+export function button(reply: Reply, label: string | RegExp): string {
+  const found = reply.buttons?.find((b) => (typeof label === "string" ? b.label === label : label.test(b.label)));
+  if (!found) {
+    throw new Error(`no button ${String(label)} on reply; buttons: ${reply.buttons?.map((b) => b.label).join(", ")}`);
+  }
+  return found.action;
+}
+
+/** The entry ids that a reply's "entry" buttons point at, in order. */
+export function entryButtons(reply: Reply): string[] {
+  return (reply.buttons ?? []).flatMap((b) => {
+    const a = parseAction(b.action);
+    return a?.kind === "entry" ? [a.entry] : [];
+  });
+}
+
+/** A pino logger that keeps its JSON lines in memory. */
+export function memoryLogger(): { log: Logger; lines: () => Record<string, unknown>[] } {
+  const chunks: string[] = [];
+  const log = pino({ level: "info" }, { write: (s: string) => void chunks.push(s) });
+  return {
+    log,
+    lines: () =>
+      chunks
+        .join("")
+        .split("\n")
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
+}
