@@ -2,6 +2,7 @@ import { type Action, EXPIRED } from "../src/core/actions.ts";
 import { entryReply, pageReply, publicAnswer } from "../src/core/answers.ts";
 import type { Caller, Context } from "../src/core/command.ts";
 import { notice, type Reply } from "../src/core/reply.ts";
+import { memberOf } from "./onboard.ts";
 import { topicsPage } from "./topics.ts";
 
 /** What each button does. Ids were parsed already; what they point at is checked here. */
@@ -35,6 +36,16 @@ export async function handleAction(action: Action, caller: Caller, ctx: Context)
     }
     case "answer":
       return ctx.quiz.answer(action.round, action.choice, caller);
+    case "obstart":
+      return ctx.onboarding.start(memberOf(caller), action.track, caller.channelId);
+    case "obnext":
+      return ctx.onboarding.next(memberOf(caller), action.track, action.step);
+    case "obquiz":
+      return ctx.onboarding.quiz(memberOf(caller), action.track, action.step);
+    case "obans":
+      return ctx.onboarding.answer(memberOf(caller), action.track, action.step, action.q, action.choice);
+    case "obpause":
+      return ctx.onboarding.pause(memberOf(caller));
     case "topics":
       return topicsPage(ctx.kb, action.tag === "-" ? undefined : action.tag, action.page, true);
   }

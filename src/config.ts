@@ -25,6 +25,15 @@ export const configSchema = z.object({
     .refine((v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 1440, {
       message: "must be whole minutes between 1 and 1440",
     }),
+  DOCKHAND_ONBOARD_CHANNEL: optional,
+  DOCKHAND_STALL_DAYS: z
+    .string()
+    .trim()
+    .default("7")
+    .refine((v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 365, {
+      message: "must be whole days between 1 and 365",
+    }),
+  DOCKHAND_WELCOME: z.enum(["true", "false"], { message: 'must be "true" or "false"' }).default("false"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
   SLACK_BOT_TOKEN: optional,
   SLACK_APP_TOKEN: optional,
@@ -45,6 +54,7 @@ export interface Config {
   port?: number;
   timezone: string;
   quiz: { showNames: boolean; graceMs: number };
+  onboarding: { channelId?: string; stallDays: number; welcome: boolean };
   slack: { botToken?: string; appToken?: string; signingSecret?: string };
   discord: { token?: string; applicationId?: string };
 }
@@ -74,6 +84,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile = ".env
     logLevel: c.LOG_LEVEL,
     timezone: c.DOCKHAND_TIMEZONE,
     quiz: { showNames: c.DOCKHAND_QUIZ_NAMES === "true", graceMs: Number(c.DOCKHAND_QUIZ_GRACE_MINUTES) * 60_000 },
+    onboarding: {
+      channelId: c.DOCKHAND_ONBOARD_CHANNEL,
+      stallDays: Number(c.DOCKHAND_STALL_DAYS),
+      welcome: c.DOCKHAND_WELCOME === "true",
+    },
     port: c.PORT === undefined ? undefined : Number(c.PORT),
     slack: { botToken: c.SLACK_BOT_TOKEN, appToken: c.SLACK_APP_TOKEN, signingSecret: c.SLACK_SIGNING_SECRET },
     discord: { token: c.DISCORD_TOKEN, applicationId: c.DISCORD_APPLICATION_ID },

@@ -10,6 +10,8 @@ import { Dispatcher } from "./core/dispatch.ts";
 import { formatProblem, loadKnowledge } from "./core/knowledge/loader.ts";
 import { SearchIndex } from "./core/knowledge/search.ts";
 import { createLogger } from "./core/logger.ts";
+import { onboardingDripJob, onboardingNudgeJob } from "./core/onboarding/jobs.ts";
+import { OnboardingService } from "./core/onboarding/service.ts";
 import { quizCloseJob, quizPostJob } from "./core/quiz/jobs.ts";
 import { QuizService } from "./core/quiz/service.ts";
 import { validateTimezone } from "./core/schedule/recurrence.ts";
@@ -80,7 +82,18 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
     poster: chatUi.poster,
     showNames: config.quiz.showNames,
   });
-  const ctx: Context = { kb, search, store, clock, log, admins: config.admins, commands, quiz, timezone };
+  const onboarding = new OnboardingService({
+    kb,
+    store,
+    clock,
+    log: log.child({ feature: "onboarding" }),
+    messenger: chatUi.messenger,
+    poster: chatUi.poster,
+    channelId: config.onboarding.channelId,
+    stallDays: config.onboarding.stallDays,
+    welcome: config.onboarding.welcome,
+  });
+  const ctx: Context = { kb, search, store, clock, log, admins: config.admins, commands, quiz, onboarding, timezone };
   const dispatcher = new Dispatcher(ctx, handleAction);
   const scheduler = new Scheduler({
     store,
@@ -91,6 +104,8 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
   });
   scheduler.add(quizPostJob(store, quiz));
   scheduler.add(quizCloseJob(store, quiz, clock));
+  scheduler.add(onboardingDripJob(store, onboarding));
+  scheduler.add(onboardingNudgeJob(store, onboarding, clock, config.onboarding.stallDays));
   const say = (line: string) => io.stderr.write(`${line}\n`);
   say(
     `Dockhand: ${kb.entries.length} knowledge entries, ${kb.tracks.length} track(s); store: ${store.dialect === "postgres" ? "PostgreSQL" : config.sqlitePath}`,

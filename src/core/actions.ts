@@ -35,6 +35,22 @@ export const actionSchema = z.discriminatedUnion("kind", [
     round: count.pipe(z.number().positive()),
     choice: count.pipe(z.number().max(3)),
   }),
+  /** Onboarding: start (or resume) `track`, from an invitation or a welcome. */
+  z.object({ kind: z.literal("obstart"), track: entryId }),
+  /** Onboarding: step `step` of `track` is done, show the next. */
+  z.object({ kind: z.literal("obnext"), track: entryId, step: count.pipe(z.number().max(99)) }),
+  /** Onboarding: ask the checkpoint question of step `step`. */
+  z.object({ kind: z.literal("obquiz"), track: entryId, step: count.pipe(z.number().max(99)) }),
+  /** Onboarding: the answer `choice` to question `q` of step `step`. */
+  z.object({
+    kind: z.literal("obans"),
+    track: entryId,
+    step: count.pipe(z.number().max(99)),
+    q: count.pipe(z.number().max(20)),
+    choice: count.pipe(z.number().max(3)),
+  }),
+  /** Onboarding: pause the track. */
+  z.object({ kind: z.literal("obpause"), track: entryId }),
   /** Page `page` of the topic list, optionally filtered by `tag` ("-" for all). */
   z.object({ kind: z.literal("topics"), tag: z.union([tag, z.literal("-")]), page }),
 ]);
@@ -49,6 +65,11 @@ const FIELDS: Record<Action["kind"], string[]> = {
   share: ["entry"],
   topics: ["tag", "page"],
   answer: ["round", "choice"],
+  obstart: ["track"],
+  obnext: ["track", "step"],
+  obquiz: ["track", "step"],
+  obans: ["track", "step", "q", "choice"],
+  obpause: ["track"],
 };
 
 export function encodeAction(action: Action): string {

@@ -3,6 +3,7 @@ import type { Clock } from "./clock.ts";
 import type { KnowledgeBase } from "./knowledge/loader.ts";
 import type { SearchIndex } from "./knowledge/search.ts";
 import type { Logger } from "./logger.ts";
+import type { OnboardingService } from "./onboarding/service.ts";
 import type { QuizService } from "./quiz/service.ts";
 import type { Reply } from "./reply.ts";
 
@@ -54,6 +55,7 @@ export interface Context {
   /** The command list, for help. */
   commands: readonly AnyCommand[];
   quiz: QuizService;
+  onboarding: OnboardingService;
   /** The time zone used when a command gives none (DOCKHAND_TIMEZONE). */
   timezone: string;
 }

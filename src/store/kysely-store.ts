@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import { OnboardingStore } from "./onboarding-store.ts";
 import { QuizStore } from "./quiz-store.ts";
 import type { Database } from "./schema.ts";
 import type { FeedbackResult, GapRow, Platform, QueryRecord, Store } from "./types.ts";
@@ -7,12 +8,14 @@ import type { FeedbackResult, GapRow, Platform, QueryRecord, Store } from "./typ
 export class KyselyStore implements Store {
   #closing: Promise<void> | undefined;
   readonly quiz: QuizStore;
+  readonly onboarding: OnboardingStore;
 
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: "sqlite" | "postgres",
   ) {
     this.quiz = new QuizStore(db, dialect);
+    this.onboarding = new OnboardingStore(db, dialect);
   }
 
   async ping(): Promise<void> {

@@ -162,6 +162,92 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
         }
       },
     },
+    "0003_onboarding": {
+      async up(db: Kysely<unknown>) {
+        // One enrolment per member (a member follows one track at a time).
+        await db.schema
+          .createTable("onboard_enrolments")
+          .addColumn("platform", "text", (c) => c.notNull())
+          .addColumn("workspace_id", "text", (c) => c.notNull())
+          .addColumn("user_id", "text", (c) => c.notNull())
+          .addColumn("user_name", "text", (c) => c.notNull())
+          .addColumn("track_id", "text", (c) => c.notNull())
+          .addColumn("step", "integer", (c) => c.notNull().check(sql`step >= 0`))
+          .addColumn("status", "text", (c) =>
+            c.notNull().check(sql`status in ('active', 'paused', 'stopped', 'finished')`),
+          )
+          .addColumn("pace", "text", (c) => c.notNull().defaultTo("self").check(sql`pace in ('self', 'drip')`))
+          .addColumn("drip_time", "text")
+          .addColumn("drip_timezone", "text")
+          .addColumn("started_at", "bigint", (c) => c.notNull())
+          .addColumn("last_activity_at", "bigint", (c) => c.notNull())
+          .addColumn("finished_at", "bigint")
+          .addPrimaryKeyConstraint("onboard_enrolments_pk", ["platform", "workspace_id", "user_id"])
+          // A drip needs its local time and zone.
+          .addCheckConstraint(
+            "onboard_enrolments_drip_check",
+            sql`pace = 'self' or (drip_time is not null and drip_timezone is not null)`,
+          )
+          .execute();
+        await db.schema
+          .createIndex("onboard_enrolments_team_idx")
+          .on("onboard_enrolments")
+          .columns(["platform", "workspace_id", "last_activity_at"])
+          .execute();
+        await db.schema
+          .createIndex("onboard_enrolments_status_idx")
+          .on("onboard_enrolments")
+          .columns(["status", "last_activity_at"])
+          .execute();
+
+        // Per step of a member's track: delivered once, done, checkpoint attempts.
+        await db.schema
+          .createTable("onboard_steps")
+          .addColumn("platform", "text", (c) => c.notNull())
+          .addColumn("workspace_id", "text", (c) => c.notNull())
+          .addColumn("user_id", "text", (c) => c.notNull())
+          .addColumn("track_id", "text", (c) => c.notNull())
+          .addColumn("step", "integer", (c) => c.notNull().check(sql`step >= 0`))
+          .addColumn("delivered_at", "bigint", (c) => c.notNull())
+          .addColumn("done_at", "bigint")
+          .addColumn("quiz_attempts", "integer", (c) => c.notNull().defaultTo(0).check(sql`quiz_attempts >= 0`))
+          .addColumn("quiz_passed", "integer", (c) => c.notNull().defaultTo(0).check(sql`quiz_passed in (0, 1)`))
+          .addColumn("passed_first_try", "integer", (c) =>
+            c.notNull().defaultTo(0).check(sql`passed_first_try in (0, 1)`),
+          )
+          .addPrimaryKeyConstraint("onboard_steps_pk", ["platform", "workspace_id", "user_id", "track_id", "step"])
+          .execute();
+
+        // Undeliverable DMs; at most one row per member has notified = 1 (the one in-channel mention).
+        await db.schema
+          .createTable("onboard_dm_failures")
+          .addColumn("id", idType, id)
+          .addColumn("platform", "text", (c) => c.notNull())
+          .addColumn("workspace_id", "text", (c) => c.notNull())
+          .addColumn("user_id", "text", (c) => c.notNull())
+          .addColumn("reason", "text", (c) => c.notNull())
+          .addColumn("at", "bigint", (c) => c.notNull())
+          .addColumn("notified", "integer", (c) => c.notNull().check(sql`notified in (0, 1)`))
+          .execute();
+        await db.schema
+          .createIndex("onboard_dm_failures_notified_once_idx")
+          .on("onboard_dm_failures")
+          .columns(["platform", "workspace_id", "user_id"])
+          .unique()
+          .where(sql<boolean>`notified = 1`)
+          .execute();
+        await db.schema
+          .createIndex("onboard_dm_failures_user_idx")
+          .on("onboard_dm_failures")
+          .columns(["platform", "workspace_id", "user_id", "at"])
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        for (const table of ["onboard_dm_failures", "onboard_steps", "onboard_enrolments"]) {
+          await db.schema.dropTable(table).execute();
+        }
+      },
+    },
   };
 }
 

@@ -15,6 +15,9 @@ export interface Database {
   quiz_rounds: QuizRoundsTable;
   quiz_answers: QuizAnswersTable;
   quiz_scores: QuizScoresTable;
+  onboard_enrolments: OnboardEnrolmentsTable;
+  onboard_steps: OnboardStepsTable;
+  onboard_dm_failures: OnboardDmFailuresTable;
 }
 
 /** Every question asked, with how the bot answered it. */
@@ -130,4 +133,59 @@ export interface QuizScoresTable {
   streak: number;
   best_streak: number;
   updated_at: number;
+}
+
+/**
+ * One onboarding enrolment per member; primary key (platform, workspace_id,
+ * user_id). A drip pace requires drip_time and drip_timezone (a check).
+ */
+export interface OnboardEnrolmentsTable {
+  platform: string;
+  workspace_id: string;
+  user_id: string;
+  user_name: string;
+  track_id: string;
+  /** Index of the current step, 0-based. */
+  step: number;
+  /** 'active' | 'paused' | 'stopped' | 'finished'. */
+  status: string;
+  /** 'self' | 'drip'. */
+  pace: string;
+  /** Local time of day of the drip, "HH:MM". */
+  drip_time: string | null;
+  /** IANA time zone name of the drip. */
+  drip_timezone: string | null;
+  started_at: number;
+  last_activity_at: number;
+  finished_at: number | null;
+}
+
+/** A step of a member's track; primary key (platform, workspace_id, user_id, track_id, step). */
+export interface OnboardStepsTable {
+  platform: string;
+  workspace_id: string;
+  user_id: string;
+  track_id: string;
+  step: number;
+  delivered_at: number;
+  done_at: number | null;
+  quiz_attempts: Generated<number>;
+  /** 1 once a checkpoint answer was right, else 0. */
+  quiz_passed: Generated<number>;
+  /** 1 when the very first checkpoint answer was right, else 0. */
+  passed_first_try: Generated<number>;
+}
+
+/**
+ * Direct messages that could not be delivered. At most one row per member has
+ * notified = 1 (a partial unique index): the in-channel fallback is sent once.
+ */
+export interface OnboardDmFailuresTable {
+  id: Generated<number>;
+  platform: string;
+  workspace_id: string;
+  user_id: string;
+  reason: string;
+  at: number;
+  notified: number;
 }

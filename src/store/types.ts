@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import type { OnboardingStore } from "./onboarding-store.ts";
 import type { QuizStore } from "./quiz-store.ts";
 import type { Database } from "./schema.ts";
 
@@ -80,4 +81,6 @@ export interface Store {
   readonly db: Kysely<Database>;
   /** The daily quiz: schedules, rounds, answers and scores. */
   readonly quiz: QuizStore;
+  /** Team onboarding: enrolments, step progress, checkpoints and undeliverable DMs. */
+  readonly onboarding: OnboardingStore;
 }

@@ -30,6 +30,17 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
     round: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
     choice: fc.integer({ min: 0, max: 3 }),
   }),
+  entryIdArb.map((track) => ({ kind: "obstart" as const, track })),
+  fc.record({ kind: fc.constant("obnext" as const), track: entryIdArb, step: fc.integer({ min: 0, max: 99 }) }),
+  fc.record({ kind: fc.constant("obquiz" as const), track: entryIdArb, step: fc.integer({ min: 0, max: 99 }) }),
+  fc.record({
+    kind: fc.constant("obans" as const),
+    track: entryIdArb,
+    step: fc.integer({ min: 0, max: 99 }),
+    q: fc.integer({ min: 0, max: 20 }),
+    choice: fc.integer({ min: 0, max: 3 }),
+  }),
+  entryIdArb.map((track) => ({ kind: "obpause" as const, track })),
 );
 
 describe("encodeAction / parseAction", () => {
@@ -128,8 +139,14 @@ describe("encodeAction / parseAction", () => {
     expect(parseAction(id)).toBeUndefined();
   });
 
-  it("accepts exactly 100 characters", () => {
-    expect(parseAction(`v1|entry|${"a".repeat(91)}`)).toEqual({ kind: "entry", entry: "a".repeat(91) });
+  it("reads the longest ids the schema allows, which stay under 100 characters", () => {
+    const ok = `v1|obans|${"a".repeat(64)}|99|20|3`;
+    expect(ok.length).toBeLessThanOrEqual(MAX_ACTION_LENGTH);
+    expect(parseAction(ok)).toEqual({ kind: "obans", track: "a".repeat(64), step: 99, q: 20, choice: 3 });
+  });
+
+  it("refuses ids naming an entry longer than 64 characters", () => {
+    expect(parseAction(`v1|entry|${"a".repeat(65)}`)).toBeUndefined();
   });
 
   // BUG (src/core/actions.ts, parseAction): `kind in FIELDS` is true for names inherited from

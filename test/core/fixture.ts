@@ -11,6 +11,7 @@ import { Dispatcher } from "../../src/core/dispatch.ts";
 import { type KnowledgeBase, loadKnowledge } from "../../src/core/knowledge/loader.ts";
 import { SearchIndex } from "../../src/core/knowledge/search.ts";
 import { type Logger, silentLogger } from "../../src/core/logger.ts";
+import { DmClosedError, type Messenger, OnboardingService } from "../../src/core/onboarding/service.ts";
 import { type Poster, QuizService } from "../../src/core/quiz/service.ts";
 import type { Reply } from "../../src/core/reply.ts";
 import { builtInPacks } from "../../src/paths.ts";
@@ -34,9 +35,17 @@ export interface PosterLog {
   updates: { channelId: string; ref: string | null; reply: Reply }[];
 }
 
+/** Direct messages and in-channel notices onboarding sent, in order; `closed` users refuse DMs. */
+export interface DmLog {
+  sent: { userId: string; reply: Reply }[];
+  notices: { channelId: string; userId: string; reply: Reply }[];
+  closed: Set<string>;
+}
+
 export interface Fixture {
   ctx: Context;
   posted: PosterLog;
+  dms: DmLog;
   dispatcher: Dispatcher;
   clock: FakeClock;
   store: Store;
@@ -46,6 +55,9 @@ export interface Fixture {
 export interface FixtureOptions {
   admins?: string[];
   log?: Logger;
+  /** Users whose direct messages are closed. */
+  dmClosed?: string[];
+  onboardChannel?: string;
 }
 
 /** A real context: built-in knowledge, a fresh SQLite file in a temp dir, a fake clock, the real commands. */
@@ -65,6 +77,16 @@ export async function makeFixture(opts: FixtureOptions = {}): Promise<Fixture> {
       posted.updates.push({ channelId: ch.channelId, ref, reply });
     },
   };
+  const dms: DmLog = { sent: [], notices: [], closed: new Set(opts.dmClosed ?? []) };
+  const messenger: Messenger = {
+    async dm(member, reply) {
+      if (dms.closed.has(member.userId)) throw new DmClosedError("direct messages are closed");
+      dms.sent.push({ userId: member.userId, reply });
+    },
+    async notice(channelId, member, reply) {
+      dms.notices.push({ channelId, userId: member.userId, reply });
+    },
+  };
   const ctx: Context = {
     kb,
     search,
@@ -74,11 +96,22 @@ export async function makeFixture(opts: FixtureOptions = {}): Promise<Fixture> {
     admins: new Set(opts.admins ?? ["U-admin"]),
     commands,
     quiz: new QuizService({ kb, store, clock, log, poster, showNames: false }),
+    onboarding: new OnboardingService({
+      kb,
+      store,
+      clock,
+      log,
+      messenger,
+      poster,
+      channelId: opts.onboardChannel,
+      stallDays: 7,
+    }),
     timezone: "UTC",
   };
   return {
     ctx,
     posted,
+    dms,
     dispatcher: new Dispatcher(ctx, handleAction),
     clock,
     store,

@@ -1,6 +1,7 @@
 import { createInterface } from "node:readline";
 import type { Caller } from "../../core/command.ts";
 import type { Dispatcher } from "../../core/dispatch.ts";
+import type { Messenger } from "../../core/onboarding/service.ts";
 import type { Poster } from "../../core/quiz/service.ts";
 import type { Button, Reply } from "../../core/reply.ts";
 import { renderReply } from "./render.ts";
@@ -43,6 +44,17 @@ export class ConsoleChat {
     },
     update: async (_ch, _ref, reply) => {
       this.show({ ...reply, header: reply.header ? `${reply.header} (updated)` : "(updated)" });
+    },
+  };
+
+  /** Direct messages to the terminal's user appear in the terminal; to anyone else, with a note. */
+  readonly messenger: Messenger = {
+    dm: async (member, reply) => {
+      const to = member.userId === this.o.caller.userId ? "direct message" : `direct message to ${member.userName}`;
+      this.show({ ...reply, context: reply.context ? `${reply.context} · ${to}` : to });
+    },
+    notice: async (_channel, _member, reply) => {
+      this.show(reply);
     },
   };
 

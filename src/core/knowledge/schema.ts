@@ -3,6 +3,7 @@ import { z } from "zod";
 /** An entry id: lower-case words joined by hyphens, the same as the file stem. */
 export const entryId = z
   .string()
+  .max(64, "must be at most 64 characters, so that it fits in a button's id")
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be lower-case words joined by hyphens, e.g. docker-run");
 
 const oneLine = (max: number) =>

@@ -1,0 +1,121 @@
+import { type Caller, defineCommand, isAdmin } from "../src/core/command.ts";
+import { UserError } from "../src/core/errors.ts";
+import type { Member } from "../src/core/onboarding/service.ts";
+import { notice } from "../src/core/reply.ts";
+import { formatInZone, nextOccurrence, parseTime, validateTimezone } from "../src/core/schedule/recurrence.ts";
+
+const ACTIONS = ["start", "status", "stop", "invite", "team", "tracks", "pace"] as const;
+type Action = (typeof ACTIONS)[number];
+
+export function memberOf(caller: Caller): Member {
+  return {
+    platform: caller.platform,
+    workspaceId: caller.workspaceId,
+    userId: caller.userId,
+    userName: caller.userName,
+  };
+}
+
+/** A user as typed: a Slack mention <@U123|name>, a Discord mention <@123>, @name or a plain id. */
+export function parseUserRef(text: string): string | null {
+  const m = /^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$/.exec(text) ?? /^@?([A-Za-z0-9._-]{1,64})$/.exec(text);
+  return m?.[1] ?? null;
+}
+
+const none = { track: undefined, user: undefined, time: undefined, timezone: undefined };
+
+export default defineCommand({
+  spec: {
+    name: "onboard",
+    description: "Guided Docker onboarding in direct messages",
+    verb: "onboard",
+    options: {
+      action: { type: "string", description: "What to do", required: true, choices: ACTIONS },
+      track: { type: "string", description: "A track id, e.g. docker-basics", autocomplete: true, maxLength: 60 },
+      user: { type: "string", description: "invite: the member to invite", maxLength: 100 },
+      time: { type: "string", description: "pace: a local time HH:MM for one step each workday", maxLength: 5 },
+      timezone: {
+        type: "string",
+        description: "pace: IANA time zone, e.g. Europe/Berlin",
+        autocomplete: true,
+        maxLength: 64,
+      },
+    },
+    parseText: (rest) => {
+      const words = rest.split(/\s+/).filter(Boolean);
+      const [first, ...more] = words;
+      const action = (first?.toLowerCase() ?? "start") as Action;
+      if (!ACTIONS.includes(action)) return null;
+      if (action === "start" && more.length <= 1) return { ...none, action, track: more[0] };
+      if (action === "invite" && more.length >= 1 && more.length <= 2)
+        return { ...none, action, user: more[0], track: more[1] };
+      if (action === "pace" && more.length >= 1 && more.length <= 3) {
+        const [mode, time, timezone] = more;
+        if (mode === "self" && more.length === 1) return { ...none, action, time: "self" };
+        if (mode === "drip" && time) return { ...none, action, time, timezone };
+        return null;
+      }
+      return more.length === 0 ? { ...none, action } : null;
+    },
+    examples: [
+      "/docker onboard",
+      "/docker onboard status",
+      "/docker onboard pace drip 09:30 Europe/Berlin",
+      "/docker onboard invite @sam",
+      "/docker onboard team",
+      "/docker onboard tracks",
+    ],
+  },
+  async run(o, caller, ctx) {
+    const me = memberOf(caller);
+    const onboarding = ctx.onboarding;
+    switch (o.action) {
+      case "start":
+        return onboarding.start(me, o.track, caller.channelId);
+      case "status":
+        return onboarding.status(me);
+      case "stop":
+        return onboarding.stop(me);
+      case "tracks":
+        return onboarding.tracks();
+      case "team":
+        if (!isAdmin(caller, ctx)) {
+          throw new UserError(
+            "admins_only",
+            "Only admins can see the team's onboarding progress. Ask a workspace admin.",
+          );
+        }
+        return onboarding.team(caller.platform, caller.workspaceId);
+      case "invite": {
+        if (!isAdmin(caller, ctx)) throw new UserError("admins_only", "Only admins can invite members to onboarding.");
+        const userId = o.user ? parseUserRef(o.user.trim()) : null;
+        if (!userId)
+          throw new UserError("bad_user", "Name the member to invite: `/docker onboard invite @name [track]`.");
+        const member: Member = { platform: caller.platform, workspaceId: caller.workspaceId, userId, userName: userId };
+        const sent = await onboarding.invite(member, o.track, caller.userName, caller.channelId);
+        return notice(
+          sent
+            ? `Invitation sent to ${userId} by direct message.`
+            : `${userId} does not accept direct messages; they were told in this channel.`,
+        );
+      }
+      case "pace": {
+        const e = await ctx.store.onboarding.get(me);
+        if (!e)
+          throw new UserError("not_enrolled", "Start a track first with `/docker onboard`, then choose its pace.");
+        const now = ctx.clock.now();
+        if (o.time === "self") {
+          await ctx.store.onboarding.setPace(me, { pace: "self", time: null, timezone: null, at: now });
+          return notice("Self-paced: the next step comes when you click “Got it, next”.");
+        }
+        const time = parseTime(o.time ?? "");
+        const timezone = validateTimezone(o.timezone ?? ctx.timezone);
+        await ctx.store.onboarding.setPace(me, { pace: "drip", time, timezone, at: now });
+        const next = nextOccurrence({ time, timezone, days: "weekdays" }, now);
+        return notice(
+          `One step each workday at ${time} ${timezone}.${next ? ` Next: ${formatInZone(next, timezone)}.` : ""}`,
+        );
+      }
+    }
+  },
+});

@@ -1,0 +1,43 @@
+import type { Store } from "../../store/types.ts";
+import type { Clock } from "../clock.ts";
+import { occurrencesBetween } from "../schedule/recurrence.ts";
+import type { Job } from "../schedule/scheduler.ts";
+import type { Member, OnboardingService } from "./service.ts";
+
+type Enrolment = Awaited<ReturnType<Store["onboarding"]["dripEnrolments"]>>[number];
+
+function member(e: Enrolment): Member {
+  return { platform: e.platform, workspaceId: e.workspaceId, userId: e.userId, userName: e.userName };
+}
+
+const key = (e: Enrolment) => `${e.platform}:${e.workspaceId}:${e.userId}`;
+
+/** The drip: one step each workday at the member's chosen local time, delivered exactly once. */
+export function onboardingDripJob(store: Store, service: OnboardingService): Job<Enrolment> {
+  return {
+    kind: "onboard-drip",
+    items: () => store.onboarding.dripEnrolments(),
+    key,
+    occurrences: (e, from, to) =>
+      e.dripTime && e.dripTimezone
+        ? occurrencesBetween({ time: e.dripTime, timezone: e.dripTimezone, days: "weekdays" }, from, to)
+        : [],
+    run: (e, at) => service.drip(member(e), e.trackId, at),
+  };
+}
+
+/** Once a week (Mondays 10:00 UTC), one gentle nudge to each member who has stalled. */
+export function onboardingNudgeJob(
+  store: Store,
+  service: OnboardingService,
+  clock: Clock,
+  stallDays: number,
+): Job<Enrolment> {
+  return {
+    kind: "onboard-nudge",
+    items: () => store.onboarding.stalled(new Date(clock.now().getTime() - stallDays * 86_400_000)),
+    key,
+    occurrences: (_e, from, to) => occurrencesBetween({ time: "10:00", timezone: "UTC", days: [1] }, from, to),
+    run: (e) => service.nudge(member(e), e.trackId),
+  };
+}

@@ -1,0 +1,359 @@
+import type { Platform, Store } from "../../store/types.ts";
+import { encodeAction } from "../actions.ts";
+import { pages } from "../answers.ts";
+import type { Clock } from "../clock.ts";
+import { UserError } from "../errors.ts";
+import type { KnowledgeBase } from "../knowledge/loader.ts";
+import type { Track } from "../knowledge/schema.ts";
+import type { Logger } from "../logger.ts";
+import { LETTERS } from "../quiz/bank.ts";
+import type { Poster } from "../quiz/service.ts";
+import { type Button, notice, type Reply, reply } from "../reply.ts";
+
+/** A member of a workspace, as onboarding addresses them. */
+export interface Member {
+  platform: Platform;
+  workspaceId: string;
+  userId: string;
+  userName: string;
+}
+
+/** Thrown by a Messenger when the member does not accept direct messages (Discord error 50007). */
+export class DmClosedError extends Error {
+  constructor(readonly reason = "direct messages are closed") {
+    super(reason);
+  }
+}
+
+/** How onboarding reaches a member; each adapter implements it. */
+export interface Messenger {
+  /** Sends a direct message; throws DmClosedError when the member does not accept them. */
+  dm(member: Member, reply: Reply): Promise<void>;
+  /** Tells the member in a channel: a message only they see where the platform allows, else one mention. */
+  notice(channelId: string, member: Member, reply: Reply): Promise<void>;
+}
+
+export interface OnboardingOptions {
+  kb: KnowledgeBase;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  messenger: Messenger;
+  poster: Poster;
+  /** Where DM-closed notices and congratulations go, when configured. */
+  channelId?: string;
+  /** Days without progress after which a member counts as stalled. */
+  stallDays: number;
+  /** Send new members a welcome DM with a Start button. */
+  welcome?: boolean;
+}
+
+export const DEFAULT_TRACK = "docker-basics";
+
+/** The onboarding tracks: start, step through with checkpoints, pause, finish. */
+export class OnboardingService {
+  constructor(private readonly o: OnboardingOptions) {}
+
+  track(id?: string): Track {
+    const wanted =
+      id ?? (this.o.kb.tracks.some((t) => t.id === DEFAULT_TRACK) ? DEFAULT_TRACK : this.o.kb.tracks[0]?.id);
+    const track = this.o.kb.tracks.find((t) => t.id === wanted);
+    if (!track) {
+      const known = this.o.kb.tracks.map((t) => t.id).join(", ") || "none";
+      throw new UserError(
+        "unknown_track",
+        `There is no track "${id}". Tracks: ${known}. \`/docker onboard tracks\` lists them.`,
+      );
+    }
+    return track;
+  }
+
+  tracks(): Reply {
+    return reply({
+      header: "Onboarding tracks",
+      bullets: this.o.kb.tracks.map((t) => `*${t.title}* (\`${t.id}\`, ${t.steps.length} steps): ${t.description}`),
+      context: "Start one with `/docker onboard start <track>`.",
+      visibility: "ephemeral",
+    });
+  }
+
+  /** The card for one step: goal, the entry's summary and key commands, and what to do next. */
+  stepReply(track: Track, step: number): Reply {
+    const s = track.steps[step];
+    const entry = s ? this.o.kb.byId.get(s.entry) : undefined;
+    if (!s || !entry) throw new Error(`track ${track.id} has no step ${step}`);
+    const buttons: Button[] = [
+      { label: "Got it, next", action: encodeAction({ kind: "obnext", track: track.id, step }), style: "primary" },
+      { label: "Quiz me", action: encodeAction({ kind: "obquiz", track: track.id, step }) },
+    ];
+    if (pages(entry).length > 0)
+      buttons.push({ label: "Show more", action: encodeAction({ kind: "more", entry: entry.id }) });
+    buttons.push({ label: "Pause", action: encodeAction({ kind: "obpause", track: track.id }) });
+    return reply({
+      header: `${track.title}: step ${step + 1} of ${track.steps.length}: ${entry.title}`,
+      text: `*Goal:* ${s.goal}\n\n${entry.summary}`,
+      bullets: entry.commands.slice(0, 4).map((c) => `\`${c.cmd}\`: ${c.does}`),
+      buttons,
+      visibility: "ephemeral",
+    });
+  }
+
+  /** Sends a step as a DM; when DMs are closed, records it and tells the member once in a channel. */
+  async deliver(member: Member, track: Track, step: number, channelId?: string): Promise<boolean> {
+    try {
+      await this.o.messenger.dm(member, this.stepReply(track, step));
+      return true;
+    } catch (err) {
+      if (!(err instanceof DmClosedError)) throw err;
+      await this.dmFailed(member, err.reason, channelId);
+      return false;
+    }
+  }
+
+  private async dmFailed(member: Member, reason: string, channelId?: string): Promise<void> {
+    const { firstNotice } = await this.o.store.onboarding.recordDmFailure(member, reason, this.o.clock.now());
+    this.o.log.warn({ user: member.userId, reason }, "could not send an onboarding DM");
+    const where = channelId ?? this.o.channelId;
+    if (firstNotice && where) {
+      await this.o.messenger.notice(
+        where,
+        member,
+        notice(
+          "I tried to send you your onboarding steps by direct message, but your DMs are closed. Allow direct messages from this server or workspace, then type `/docker onboard`.",
+        ),
+      );
+    }
+  }
+
+  /** `onboard` / `onboard start [track]`: start or resume, and send the current step by DM. */
+  async start(member: Member, trackId: string | undefined, channelId: string): Promise<Reply> {
+    const track = this.track(trackId);
+    const now = this.o.clock.now();
+    const result = await this.o.store.onboarding.enrol(member, {
+      userName: member.userName,
+      trackId: track.id,
+      at: now,
+    });
+    const e = result.enrolment;
+    if (result.otherTrack) {
+      return notice(
+        `You are on the track "${e.trackId}" (step ${e.step + 1}). Finish it, or \`/docker onboard stop\` it first.`,
+      );
+    }
+    if (e.status === "finished") {
+      return notice(`You finished "${track.title}" already. \`/docker onboard status\` shows your summary.`);
+    }
+    await this.o.store.onboarding.markDelivered(member, track.id, e.step, now);
+    const sent = await this.deliver(member, track, e.step, channelId);
+    if (!sent)
+      return notice(
+        "I could not send you a direct message: allow DMs from this app, then type `/docker onboard` again.",
+      );
+    return notice(
+      result.created
+        ? `Welcome aboard! Step 1 of "${track.title}" is in your direct messages.`
+        : `Welcome back! Step ${e.step + 1} of "${track.title}" is in your direct messages.`,
+    );
+  }
+
+  /** "Got it, next": marks the step done (once, even on a double click) and shows the next or the finish. */
+  async next(member: Member, trackId: string, step: number): Promise<Reply> {
+    const track = this.track(trackId);
+    const now = this.o.clock.now();
+    const e = await this.o.store.onboarding.get(member);
+    if (!e || e.trackId !== track.id)
+      return notice("This step is from a track you are not on. `/docker onboard` starts one.");
+    if (e.status === "paused" || e.status === "stopped") {
+      await this.o.store.onboarding.setStatus(member, "active", now);
+    }
+    const advanced = await this.o.store.onboarding.advance(member, track.id, step, now);
+    if (!advanced) {
+      if (e.status === "finished") return this.finishReply(member, track);
+      return notice(`You are at step ${e.step + 1} already.`);
+    }
+    if (step + 1 >= track.steps.length) {
+      await this.o.store.onboarding.finish(member, track.id, now);
+      await this.congratulate(member, track);
+      return this.finishReply(member, track);
+    }
+    await this.o.store.onboarding.markDelivered(member, track.id, step + 1, now);
+    return this.stepReply(track, step + 1);
+  }
+
+  private async finishReply(member: Member, track: Track): Promise<Reply> {
+    const s = await this.o.store.onboarding.summary(member, track.id);
+    return reply({
+      header: `🎉 You finished "${track.title}"`,
+      text: `${track.steps.length} steps done. Checkpoints passed first time: ${s.passedFirstTry} of ${s.checkpointsPassed} passed (${s.attempts} tries in all).`,
+      context: "Keep going with `/docker quiz` in your team channel, or ask `/docker <anything>`.",
+      visibility: "ephemeral",
+    });
+  }
+
+  private async congratulate(member: Member, track: Track): Promise<void> {
+    if (!this.o.channelId) return;
+    try {
+      await this.o.poster.post(
+        { platform: member.platform, workspaceId: member.workspaceId, channelId: this.o.channelId },
+        reply({
+          text: `🎉 ${member.userName} finished the onboarding track "${track.title}". Welcome to the team!`,
+          visibility: "channel",
+        }),
+      );
+    } catch (err) {
+      this.o.log.warn({ err }, "could not post the onboarding congratulation");
+    }
+  }
+
+  /** "Quiz me": one of the step's entry questions, a different one on each try. */
+  async quiz(member: Member, trackId: string, step: number): Promise<Reply> {
+    const track = this.track(trackId);
+    const entry = this.o.kb.byId.get(track.steps[step]?.entry ?? "");
+    if (!entry) return notice("This step is no longer in the track.");
+    const attempts = await this.o.store.onboarding.checkpointAttempts(member, track.id, step);
+    const q = attempts % entry.quiz.length;
+    const question = entry.quiz[q];
+    if (!question) return notice("This step has no checkpoint question.");
+    return reply({
+      header: `Checkpoint: ${entry.title}`,
+      text: question.question,
+      bullets: question.choices.map((c, i) => `${LETTERS[i]}. ${c}`),
+      buttons: question.choices.map((_c, i) => ({
+        label: LETTERS[i] as string,
+        action: encodeAction({ kind: "obans", track: track.id, step, q, choice: i }),
+      })),
+      visibility: "ephemeral",
+    });
+  }
+
+  async answer(member: Member, trackId: string, step: number, q: number, choice: number): Promise<Reply> {
+    const track = this.track(trackId);
+    const entry = this.o.kb.byId.get(track.steps[step]?.entry ?? "");
+    const question = entry?.quiz[q];
+    if (!entry || !question || choice >= question.choices.length) return notice("This question has expired.");
+    const correct = choice === question.answer;
+    const r = await this.o.store.onboarding.recordCheckpoint(member, track.id, step, correct, this.o.clock.now());
+    const next: Button = {
+      label: "Got it, next",
+      action: encodeAction({ kind: "obnext", track: track.id, step }),
+      style: "primary",
+    };
+    if (correct) {
+      return reply({
+        text: `✅ Right: ${LETTERS[choice]}. ${question.explanation}${r.firstTry ? " Passed on the first try!" : ""}`,
+        buttons: [next],
+        visibility: "ephemeral",
+      });
+    }
+    return reply({
+      text: `Not quite. ${question.explanation} Have another go later: the checkpoint stays open.`,
+      buttons: [next, { label: "Quiz me again", action: encodeAction({ kind: "obquiz", track: track.id, step }) }],
+      visibility: "ephemeral",
+    });
+  }
+
+  async pause(member: Member): Promise<Reply> {
+    const e = await this.o.store.onboarding.get(member);
+    if (e?.status !== "active") return notice("You have no active onboarding track. `/docker onboard` starts one.");
+    await this.o.store.onboarding.setStatus(member, "paused", this.o.clock.now());
+    return notice(`Paused at step ${e.step + 1}. Type \`/docker onboard\` to pick up where you left off.`);
+  }
+
+  async stop(member: Member): Promise<Reply> {
+    const e = await this.o.store.onboarding.get(member);
+    if (!e || e.status === "finished" || e.status === "stopped") return notice("You are not on an onboarding track.");
+    await this.o.store.onboarding.setStatus(member, "stopped", this.o.clock.now());
+    return notice(`Stopped. Your progress is kept: \`/docker onboard\` resumes at step ${e.step + 1}.`);
+  }
+
+  async status(member: Member): Promise<Reply> {
+    const e = await this.o.store.onboarding.get(member);
+    if (!e) return notice("You are not on an onboarding track yet. `/docker onboard` starts the Docker basics.");
+    const track = this.track(e.trackId);
+    const s = await this.o.store.onboarding.summary(member, track.id);
+    const current = track.steps[e.step];
+    const where =
+      e.status === "finished"
+        ? `finished all ${track.steps.length} steps`
+        : `step ${e.step + 1} of ${track.steps.length}${current ? ` (${this.o.kb.byId.get(current.entry)?.title ?? current.entry})` : ""}, ${e.status}`;
+    return notice(
+      `${track.title}: ${where}. Steps done: ${s.stepsDone}. Checkpoints passed: ${s.checkpointsPassed} (${s.passedFirstTry} on the first try).`,
+    );
+  }
+
+  /** An invitation (or a welcome) by DM, with a Start button. */
+  async invite(member: Member, trackId: string | undefined, from: string, channelId?: string): Promise<boolean> {
+    const track = this.track(trackId);
+    const invitation = reply({
+      header: `${from} invites you to "${track.title}"`,
+      text: `${track.description}\n${track.steps.length} short steps, each with an optional checkpoint question. Go at your own pace.`,
+      buttons: [{ label: "Start", action: encodeAction({ kind: "obstart", track: track.id }), style: "primary" }],
+      visibility: "ephemeral",
+    });
+    try {
+      await this.o.messenger.dm(member, invitation);
+      return true;
+    } catch (err) {
+      if (!(err instanceof DmClosedError)) throw err;
+      await this.dmFailed(member, err.reason, channelId);
+      return false;
+    }
+  }
+
+  /** A member joined: a welcome DM with a Start button, when the team turned welcomes on. */
+  async welcome(member: Member, channelId?: string): Promise<boolean> {
+    if (!this.o.welcome) return false;
+    return this.invite(member, undefined, "The team", channelId);
+  }
+
+  /** `onboard team`: who is where, and who has stalled. */
+  async team(platform: Platform, workspaceId: string): Promise<Reply> {
+    const rows = await this.o.store.onboarding.team(platform, workspaceId);
+    if (rows.length === 0)
+      return notice("Nobody is on an onboarding track yet. `/docker onboard invite @someone` invites a member.");
+    const now = this.o.clock.now().getTime();
+    const days = (d: Date) => Math.floor((now - d.getTime()) / 86_400_000);
+    return reply({
+      header: "Onboarding progress",
+      bullets: rows.map((r) => {
+        const track = this.o.kb.tracks.find((t) => t.id === r.trackId);
+        const total = track?.steps.length ?? r.step + 1;
+        const idle = days(r.lastActivityAt);
+        const stalled = r.status !== "finished" && r.status !== "stopped" && idle >= this.o.stallDays;
+        const when = idle === 0 ? "today" : `${idle} day${idle === 1 ? "" : "s"} ago`;
+        return `${r.userName}: ${r.status === "finished" ? "finished" : `step ${r.step + 1}/${total}`} · ${r.stepsDone} done · checkpoints ${r.checkpointsPassed}/${r.checkpointsAttempted} · last active ${when}${stalled ? " · ⚠️ stalled" : ""}`;
+      }),
+      context: `Stalled: no progress for ${this.o.stallDays} days or more.`,
+      visibility: "ephemeral",
+    });
+  }
+
+  /** The drip: one step per occurrence. Delivers the current step, or moves on if it was delivered. */
+  async drip(member: Member, trackId: string, at: Date): Promise<void> {
+    const track = this.track(trackId);
+    const e = await this.o.store.onboarding.get(member);
+    if (e?.status !== "active" || e.trackId !== track.id) return;
+    let step = e.step;
+    if (!(await this.o.store.onboarding.markDelivered(member, track.id, step, at))) {
+      if (step + 1 >= track.steps.length) return;
+      if (!(await this.o.store.onboarding.advance(member, track.id, step, at))) return;
+      step += 1;
+      await this.o.store.onboarding.markDelivered(member, track.id, step, at);
+    }
+    await this.deliver(member, track, step);
+  }
+
+  /** A gentle weekly reminder to a stalled member. */
+  async nudge(member: Member, trackId: string): Promise<void> {
+    const track = this.track(trackId);
+    const e = await this.o.store.onboarding.get(member);
+    if (!e) return;
+    const text = `Hi ${member.userName}! You are at step ${e.step + 1} of "${track.title}". Whenever you have ten minutes, type \`/docker onboard\` to continue.`;
+    try {
+      await this.o.messenger.dm(member, reply({ text, visibility: "ephemeral" }));
+    } catch (err) {
+      if (!(err instanceof DmClosedError)) throw err;
+      await this.dmFailed(member, err.reason);
+    }
+  }
+}
