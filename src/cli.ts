@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { isUserError } from "./core/errors.ts";
 import { formatProblem, type KnowledgeBase, loadKnowledge } from "./core/knowledge/loader.ts";
@@ -10,7 +11,7 @@ const USAGE = `Usage: dockhand <command>
   start                      run Dockhand (chat adapters, or a terminal chat when no tokens are set)
   ask [--json] [--explain] [--knowledge DIR]... "<question>"
                              answer a question from the knowledge packs ("-" reads one question a line)
-  lint [DIR...]              check knowledge packs (default: the built-in ones)
+  lint [DIR...]              check the built-in knowledge packs and, layered on them, a team's packs
   eval [FILE...]             score search on evaluation sets (default: ../shared/eval/dev.jsonl)
   bench                      measure search latency and memory`;
 
@@ -26,7 +27,9 @@ function loadOrExplain(extra: string[]): KnowledgeBase {
 }
 
 async function lint(args: string[]): Promise<number> {
-  const dirs = args.length > 0 ? args : builtInPacks;
+  // A team's pack is checked on top of the built-in ones, as Dockhand loads it: its entries may
+  // refer to built-in entries, and its ids and aliases must not clash with them.
+  const dirs = [...builtInPacks, ...args.filter((a) => !builtInPacks.includes(resolve(a)))];
   const { kb, problems } = loadKnowledge(dirs);
   for (const p of problems) console.error(formatProblem(p));
   if (problems.length > 0) {
