@@ -30,7 +30,9 @@ function parseSchedule(words: string[]) {
       closeAfter = rest.slice(i + 2).join(" ") || "after";
       break;
     }
-    if (w.includes("/") || /^utc$/i.test(w)) timezone = w;
+    // Zone names have a slash; UTC, GMT and abbreviations such as EST are read as zones too, so
+    // that the zone check (not the day check) answers them.
+    if (w.includes("/") || /^(utc|gmt)([+-]\d{1,2})?$/i.test(w) || /^[A-Z]{3,5}$/.test(w)) timezone = w;
     else days.push(w);
   }
   return { time, timezone, days: days.length > 0 ? days.join(",") : undefined, close_after: closeAfter };

@@ -47,6 +47,9 @@ export function quizPostJob(store: Store, quiz: QuizService): Job<QuizSchedule> 
     occurrences: (s, from, to) =>
       occurrencesBetween(recurrenceOf(s), new Date(Math.max(from.getTime(), s.createdAt.getTime())), to),
     run: async (s, at) => {
+      // The previous round closes when this one is due; close it first rather than wait a tick.
+      const open = await store.quiz.openRoundIn(s);
+      if (open && open.status === "open" && open.closesAt <= at) await quiz.close(open.id);
       const key = `${channelKey(s)}@${at.toISOString()}`;
       const result = await quiz.post(s, {
         postedBy: null,
