@@ -49,11 +49,12 @@ export default defineCommand({
       if (action === "start" && more.length <= 1) return { ...none, action, track: more[0] };
       if (action === "invite" && more.length >= 1 && more.length <= 2)
         return { ...none, action, user: more[0], track: more[1] };
-      if (action === "pace" && more.length >= 1 && more.length <= 3) {
+      if (action === "pace") {
+        // Anything after "pace" is for pace: what is not valid gets told how to choose one.
         const [mode, time, timezone] = more;
         if (mode === "self" && more.length === 1) return { ...none, action, time: "self" };
-        if (mode === "drip" && time) return { ...none, action, time, timezone };
-        return null;
+        if (mode === "drip" && time && more.length <= 3) return { ...none, action, time, timezone };
+        return { ...none, action };
       }
       return more.length === 0 ? { ...none, action } : null;
     },
@@ -104,6 +105,12 @@ export default defineCommand({
         if (!e)
           throw new UserError("not_enrolled", "Start a track first with `/docker onboard`, then choose its pace.");
         const now = ctx.clock.now();
+        if (!o.time) {
+          throw new UserError(
+            "bad_pace",
+            "Choose a pace: `/docker onboard pace self` (the next step on click) or `/docker onboard pace drip 09:30 [Europe/Berlin]` (one step each workday).",
+          );
+        }
         if (o.time === "self") {
           await ctx.store.onboarding.setPace(me, { pace: "self", time: null, timezone: null, at: now });
           return notice("Self-paced: the next step comes when you click “Got it, next”.");

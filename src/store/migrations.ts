@@ -179,6 +179,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
           .addColumn("pace", "text", (c) => c.notNull().defaultTo("self").check(sql`pace in ('self', 'drip')`))
           .addColumn("drip_time", "text")
           .addColumn("drip_timezone", "text")
+          .addColumn("pace_set_at", "bigint")
           .addColumn("started_at", "bigint", (c) => c.notNull())
           .addColumn("last_activity_at", "bigint", (c) => c.notNull())
           .addColumn("finished_at", "bigint")

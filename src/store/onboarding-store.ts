@@ -25,6 +25,8 @@ export interface Enrolment extends OnboardingUser {
   dripTime: string | null;
   /** IANA time zone of the drip; null when never set. */
   dripTimezone: string | null;
+  /** When the pace was last chosen; null when never. */
+  paceSetAt: Date | null;
   startedAt: Date;
   lastActivityAt: Date;
   finishedAt: Date | null;
@@ -126,6 +128,7 @@ export class OnboardingStore {
           pace: "self",
           drip_time: null,
           drip_timezone: null,
+          pace_set_at: null,
           started_at: at,
           last_activity_at: at,
           finished_at: null,
@@ -219,7 +222,13 @@ export class OnboardingStore {
       throw new TypeError(`OnboardingStore: unknown time zone "${timezone}"`);
     }
     const result = await whereUser(this.db.updateTable("onboard_enrolments"), u)
-      .set({ pace: p.pace, drip_time: time, drip_timezone: timezone, last_activity_at: ms(p.at, "at") })
+      .set({
+        pace: p.pace,
+        drip_time: time,
+        drip_timezone: timezone,
+        pace_set_at: ms(p.at, "at"),
+        last_activity_at: ms(p.at, "at"),
+      })
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
@@ -537,6 +546,7 @@ function toEnrolment(r: Selectable<OnboardEnrolmentsTable>): Enrolment {
     pace: r.pace as OnboardingPace,
     dripTime: r.drip_time,
     dripTimezone: r.drip_timezone,
+    paceSetAt: r.pace_set_at === null ? null : new Date(Number(r.pace_set_at)),
     startedAt: new Date(Number(r.started_at)),
     lastActivityAt: new Date(Number(r.last_activity_at)),
     finishedAt: r.finished_at === null ? null : new Date(Number(r.finished_at)),

@@ -155,6 +155,8 @@ export interface OnboardEnrolmentsTable {
   drip_time: string | null;
   /** IANA time zone name of the drip. */
   drip_timezone: string | null;
+  /** When the pace was last chosen: a drip starts with the first occurrence after it. */
+  pace_set_at: number | null;
   started_at: number;
   last_activity_at: number;
   finished_at: number | null;

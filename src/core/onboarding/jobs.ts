@@ -18,9 +18,14 @@ export function onboardingDripJob(store: Store, service: OnboardingService): Job
     kind: "onboard-drip",
     items: () => store.onboarding.dripEnrolments(),
     key,
+    // Only times after the member chose the drip: choosing 09:30 at 09:51 starts tomorrow.
     occurrences: (e, from, to) =>
       e.dripTime && e.dripTimezone
-        ? occurrencesBetween({ time: e.dripTime, timezone: e.dripTimezone, days: "weekdays" }, from, to)
+        ? occurrencesBetween(
+            { time: e.dripTime, timezone: e.dripTimezone, days: "weekdays" },
+            new Date(Math.max(from.getTime(), e.paceSetAt?.getTime() ?? 0)),
+            to,
+          )
         : [],
     run: (e, at) => service.drip(member(e), e.trackId, at),
   };

@@ -129,10 +129,14 @@ export class OnboardingService {
   async start(member: Member, trackId: string | undefined, channelId: string): Promise<Reply> {
     const track = this.track(trackId);
     const now = this.o.clock.now();
+    // A member who stopped another track may switch; one still on it (active or paused) is told first.
+    const current = await this.o.store.onboarding.get(member);
+    const switchTrack = current?.status === "stopped" && current.trackId !== track.id;
     const result = await this.o.store.onboarding.enrol(member, {
       userName: member.userName,
       trackId: track.id,
       at: now,
+      switchTrack,
     });
     const e = result.enrolment;
     if (result.otherTrack) {
@@ -168,8 +172,9 @@ export class OnboardingService {
     }
     const advanced = await this.o.store.onboarding.advance(member, track.id, step, now);
     if (!advanced) {
-      if (e.status === "finished") return this.finishReply(member, track);
-      return notice(`You are at step ${e.step + 1} already.`);
+      const latest = (await this.o.store.onboarding.get(member)) ?? e;
+      if (latest.status === "finished") return this.finishReply(member, track);
+      return notice(`You are at step ${latest.step + 1} already.`);
     }
     if (step + 1 >= track.steps.length) {
       await this.o.store.onboarding.finish(member, track.id, now);
