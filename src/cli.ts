@@ -13,7 +13,8 @@ const USAGE = `Usage: dockhand <command>
                              answer a question from the knowledge packs ("-" reads one question a line)
   lint [DIR...]              check the built-in knowledge packs and, layered on them, a team's packs
   eval [FILE...]             score search on evaluation sets (default: ../shared/eval/dev.jsonl)
-  bench                      measure search latency and memory`;
+  bench                      measure search latency and memory
+  manifest slack [--url URL] print the Slack app manifest (Socket Mode; with --url, HTTP mode)`;
 
 class UsageError extends Error {}
 
@@ -75,6 +76,14 @@ async function main(argv: string[]): Promise<number> {
         if (err instanceof StartupError) throw new UsageError(err.message);
         throw err;
       }
+      return 0;
+    }
+    case "manifest": {
+      if (rest[0] !== "slack") throw new UsageError("Usage: dockhand manifest slack [--url https://HOST/slack/events]");
+      const { values } = parseArgs({ args: rest.slice(1), options: { url: { type: "string" } } });
+      const { slackManifest } = await import("./adapters/slack/manifest.ts");
+      const { commands } = await import("../commands/index.ts");
+      console.log(JSON.stringify(slackManifest(commands, values.url ? { requestUrl: values.url } : {}), null, 2));
       return 0;
     }
     case "lint":

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { handleAction } from "../commands/actions.ts";
 import { commands } from "../commands/index.ts";
 import { ConsoleChat } from "./adapters/console/app.ts";
+import type { SlackAdapter } from "./adapters/slack/app.ts";
 import { type Config, loadConfig, platformStatus } from "./config.ts";
 import { systemClock } from "./core/clock.ts";
 import type { Context } from "./core/command.ts";
@@ -11,9 +12,9 @@ import { formatProblem, loadKnowledge } from "./core/knowledge/loader.ts";
 import { SearchIndex } from "./core/knowledge/search.ts";
 import { createLogger } from "./core/logger.ts";
 import { onboardingDripJob, onboardingNudgeJob } from "./core/onboarding/jobs.ts";
-import { OnboardingService } from "./core/onboarding/service.ts";
+import { type Messenger, OnboardingService } from "./core/onboarding/service.ts";
 import { quizCloseJob, quizPostJob } from "./core/quiz/jobs.ts";
-import { QuizService } from "./core/quiz/service.ts";
+import { type Poster, QuizService } from "./core/quiz/service.ts";
 import { validateTimezone } from "./core/schedule/recurrence.ts";
 import { Scheduler } from "./core/schedule/scheduler.ts";
 import { builtInPacks } from "./paths.ts";
@@ -74,12 +75,28 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
     },
   });
   const clock = systemClock;
+  // Quiz posts and onboarding DMs go out through the platform of the channel or member.
+  let slack: SlackAdapter | undefined;
+  const slackOr = () => {
+    if (!slack) throw new Error("the Slack adapter is not connected yet");
+    return slack;
+  };
+  const poster: Poster = {
+    post: (ch, r) => (ch.platform === "slack" ? slackOr().poster.post(ch, r) : chatUi.poster.post(ch, r)),
+    update: (ch, ref, r) =>
+      ch.platform === "slack" ? slackOr().poster.update(ch, ref, r) : chatUi.poster.update(ch, ref, r),
+  };
+  const messenger: Messenger = {
+    dm: (m, r) => (m.platform === "slack" ? slackOr().messenger.dm(m, r) : chatUi.messenger.dm(m, r)),
+    notice: (c, m, r) =>
+      m.platform === "slack" ? slackOr().messenger.notice(c, m, r) : chatUi.messenger.notice(c, m, r),
+  };
   const quiz = new QuizService({
     kb,
     store,
     clock,
     log: log.child({ feature: "quiz" }),
-    poster: chatUi.poster,
+    poster,
     showNames: config.quiz.showNames,
   });
   const onboarding = new OnboardingService({
@@ -87,8 +104,8 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
     store,
     clock,
     log: log.child({ feature: "onboarding" }),
-    messenger: chatUi.messenger,
-    poster: chatUi.poster,
+    messenger,
+    poster,
     channelId: config.onboarding.channelId,
     stallDays: config.onboarding.stallDays,
     welcome: config.onboarding.welcome,
@@ -110,10 +127,52 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
   say(
     `Dockhand: ${kb.entries.length} knowledge entries, ${kb.tracks.length} track(s); store: ${store.dialect === "postgres" ? "PostgreSQL" : config.sqlitePath}`,
   );
+  const s = config.slack;
+  try {
+    if (s.botToken && (s.appToken || (s.signingSecret && config.port))) {
+      // Loaded only when Slack is configured, so the terminal chat starts quickly.
+      const { startSlack } = await import("./adapters/slack/app.ts");
+      slack = await startSlack({
+        dispatcher,
+        store,
+        log,
+        clock,
+        graceMs: config.quiz.graceMs,
+        mode: s.appToken
+          ? { kind: "socket", botToken: s.botToken, appToken: s.appToken }
+          : {
+              kind: "http",
+              botToken: s.botToken,
+              signingSecret: s.signingSecret as string,
+              port: config.port as number,
+            },
+        // member_joined_channel fires for every channel the bot is in: welcome only in the onboarding channel.
+        onMemberJoined: (m, w) =>
+          w.event === "team_join" || (config.onboarding.channelId && w.channelId === config.onboarding.channelId)
+            ? onboarding.welcome(m, w.channelId).then(() => undefined)
+            : Promise.resolve(),
+      });
+    }
+  } catch (err) {
+    await store.close();
+    throw new StartupError(`Slack did not start: ${(err as Error).message}`);
+  }
   for (const p of platforms) {
-    say(`  ${p.platform}: ${p.configured ? `${p.why}, but this version has no ${p.platform} adapter yet` : p.why}`);
+    const started = p.platform === "slack" && slack !== undefined;
+    say(
+      `  ${p.platform}: ${started ? `connected; ${p.why}` : p.configured ? `${p.why}, but this version has no ${p.platform} adapter yet` : p.why}`,
+    );
   }
   try {
+    if (slack) {
+      scheduler.start(15_000);
+      say("Dockhand is running. Ctrl-C stops it.");
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+      });
+      return;
+    }
     say(
       interactive
         ? "No chat platform connected: this is the terminal chat. Try /docker volumes vs bind mounts (numbers press buttons, Ctrl-D quits). See README.md to connect Slack or Discord."
@@ -123,6 +182,7 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
     await chatUi.run(dispatcher);
   } finally {
     await scheduler.stop();
+    await slack?.stop();
     await store.close();
     log.flush?.();
   }

@@ -1,0 +1,323 @@
+/**
+ * `npm run bench:slack`: Dockhand's Slack app in HTTP mode beside a bare Bolt app that acks a
+ * fixed text, under the same signed `/docker` slash commands from autocannon (50 connections).
+ * Each app runs in its own child process on 127.0.0.1, so the load generator and the local Slack
+ * Web API / response_url sink (in this process) do not share its event loop. Dockhand acks at
+ * once and answers on response_url; the bench counts those answers too.
+ */
+import { spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
+import fs from "node:fs";
+import { createServer, type Server } from "node:http";
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const SECRET = "bench-signing-secret-not-real";
+const BOT_TOKEN = "xoxb-test-bench";
+
+interface CannonResult {
+  latency: { p50: number; p99: number; average: number; max: number };
+  requests: { average: number; total: number };
+  "2xx": number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+type Autocannon = (opts: {
+  url: string;
+  connections: number;
+  duration: number;
+  overallRate?: number;
+  method: "POST";
+  headers: Record<string, string>;
+  body: string;
+}) => Promise<CannonResult>;
+
+export interface SlackBenchOptions {
+  durationS?: number;
+  connections?: number;
+  /** The fixed request rate of the second phase (requests/s over all connections). */
+  rate?: number;
+  out?: (line: string) => void;
+}
+
+interface Row {
+  app: string;
+  load: string;
+  r: CannonResult;
+  answers?: number;
+}
+
+/**
+ * Runs both apps one after the other under the same load and prints latency and throughput:
+ * first as fast as 50 connections go (closed loop: latency then follows throughput), then at a
+ * fixed rate both can sustain (latency of the ack path itself).
+ */
+export async function runSlackBench(opts: SlackBenchOptions = {}): Promise<number> {
+  const out = opts.out ?? ((l: string) => console.log(l));
+  const duration = opts.durationS ?? 5;
+  const connections = opts.connections ?? 50;
+  const rate = opts.rate ?? 100;
+  const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
+  const sink = await startSink();
+  const rows: Row[] = [];
+  try {
+    for (const kind of ["bare", "dockhand"] as const) {
+      const app = kind === "bare" ? "bare Bolt app (acks a fixed text)" : "Dockhand";
+      const child = await startChild(kind, sink.apiUrl);
+      try {
+        const base = { url: `http://127.0.0.1:${child.port}/slack/events`, connections, method: "POST" as const };
+        const request = signedCommand(`${sink.origin}/response/bench`);
+        // Each phase waits for Dockhand's answers to the previous one, so none overlaps the next.
+        const phase = async (load: string, extra: { duration: number; overallRate?: number }) => {
+          const before = sink.responses;
+          const r = await autocannon({ ...base, ...request, ...extra });
+          // Answers can exceed the acks counted by up to the requests in flight when the phase ended.
+          const answers = kind === "dockhand" ? await sink.answered(before + r["2xx"]) : undefined;
+          return { app, load, r, ...(answers === undefined ? {} : { answers: answers - before }) };
+        };
+        await phase("warm-up", { duration: 1 });
+        rows.push(await phase(`${connections} connections, max rate`, { duration }));
+        rows.push(await phase(`${connections} connections, ${rate} req/s`, { duration, overallRate: rate }));
+      } finally {
+        await child.stop();
+      }
+    }
+  } finally {
+    await sink.close();
+  }
+
+  out(
+    `Slack HTTP mode: signed /docker slash commands for ${duration} s per row (Node ${process.version}, ${os.cpus().length} CPUs)`,
+  );
+  out(
+    `${"app".padEnd(34)}${"load".padEnd(28)}${"p50 ms".padStart(8)}${"p99 ms".padStart(8)}${"req/s".padStart(8)}  failed  answers/acks`,
+  );
+  for (const { app, load, r, answers } of rows) {
+    const failed = r.non2xx + r.errors + r.timeouts;
+    out(
+      `${app.padEnd(34)}${load.padEnd(28)}${r.latency.p50.toFixed(1).padStart(8)}${r.latency.p99.toFixed(1).padStart(8)}${r.requests.average.toFixed(0).padStart(8)}${String(failed).padStart(8)}  ${answers === undefined ? "-" : `${answers}/${r["2xx"]}`}`,
+    );
+  }
+  for (const load of new Set(rows.map((r) => r.load))) {
+    const [bare, dockhand] = rows.filter((r) => r.load === load);
+    if (!bare || !dockhand) continue;
+    const ratio = dockhand.r.latency.p99 / Math.max(bare.r.latency.p99, 0.001);
+    out(`${load}: Dockhand p99 / bare p99 = ${ratio.toFixed(2)} (target ≤ 1.5: ${ratio <= 1.5 ? "met" : "not met"})`);
+  }
+  return 0;
+}
+
+/** The signed request autocannon repeats; Slack's signature stays valid for 5 minutes. */
+function signedCommand(responseUrl: string): { headers: Record<string, string>; body: string } {
+  const body = new URLSearchParams({
+    token: "legacy",
+    team_id: "T1",
+    team_domain: "bench",
+    channel_id: "C1",
+    channel_name: "general",
+    user_id: "U1",
+    user_name: "alice",
+    command: "/docker",
+    text: "volumes vs bind mounts",
+    api_app_id: "A1",
+    is_enterprise_install: "false",
+    response_url: responseUrl,
+    trigger_id: "1.1.bench",
+  }).toString();
+  const ts = String(Math.floor(Date.now() / 1000));
+  const sig = `v0=${createHmac("sha256", SECRET).update(`v0:${ts}:${body}`).digest("hex")}`;
+  return {
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "x-slack-request-timestamp": ts,
+      "x-slack-signature": sig,
+    },
+    body,
+  };
+}
+
+/** A local Slack Web API (auth.test, users.info) and response_url endpoint that counts answers. */
+async function startSink() {
+  let responses = 0;
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      if (req.url?.startsWith("/response/")) {
+        responses += 1;
+        res.writeHead(200).end("ok");
+        return;
+      }
+      const method = req.url?.replace(/^\/api\//, "").split("?")[0];
+      const body =
+        method === "users.info"
+          ? { ok: true, user: { id: "U1", name: "alice", is_admin: false, is_owner: false, is_bot: false } }
+          : { ok: true, user_id: "UBOT", bot_id: "BBOT", team_id: "T1", user: "dockhand", team: "Bench" };
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    origin,
+    apiUrl: `${origin}/api/`,
+    get responses() {
+      return responses;
+    },
+    /** Waits for `n` answers, then until none came for 500 ms (or none for 3 s, or 60 s in all); returns the count. */
+    async answered(n: number) {
+      const started = Date.now();
+      let seen = responses;
+      let quietSince = Date.now();
+      while (Date.now() - started < 60_000) {
+        await new Promise((r) => setTimeout(r, 100));
+        if (responses !== seen) {
+          seen = responses;
+          quietSince = Date.now();
+        }
+        const quiet = Date.now() - quietSince;
+        if ((responses >= n && quiet >= 500) || quiet >= 3000) break;
+      }
+      return responses;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Starts this file as `serve <kind>` in a child process; resolves with the port it listens on. */
+async function startChild(kind: "bare" | "dockhand", apiUrl: string) {
+  const self = fileURLToPath(import.meta.url);
+  const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), self, "serve", kind, apiUrl], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let buf = "";
+    child.stdout.on("data", (c: Buffer) => {
+      buf += c.toString();
+      const m = /PORT (\d+)/.exec(buf);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once("exit", (code) => reject(new Error(`bench app "${kind}" exited with ${code} before listening`)));
+  });
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+/** The child: one app on 127.0.0.1, port 0; prints `PORT n`, stops on SIGTERM. */
+async function serve(kind: string, apiUrl: string): Promise<void> {
+  const { silentLogger } = await import("../core/logger.ts");
+  let stop: () => Promise<void>;
+  let port: number;
+  if (kind === "bare") {
+    const { App, HTTPReceiver, LogLevel } = await import("@slack/bolt");
+    const receiver = new HTTPReceiver({ signingSecret: SECRET, logLevel: LogLevel.ERROR });
+    const app = new App({
+      token: BOT_TOKEN,
+      receiver,
+      logLevel: LogLevel.ERROR,
+      clientOptions: { slackApiUrl: apiUrl },
+    });
+    app.command("/docker", async ({ ack }) => {
+      await ack("Dockhand is thinking…");
+    });
+    const server = await app.start({ port: 0, host: "127.0.0.1" });
+    port = (server.address() as AddressInfo).port;
+    stop = async () => {
+      await app.stop();
+    };
+  } else {
+    const dockhand = await startDockhand(apiUrl, silentLogger());
+    port = dockhand.port;
+    stop = dockhand.stop;
+  }
+  process.stdout.write(`PORT ${port}\n`);
+  process.once("SIGTERM", () => {
+    void stop().finally(() => process.exit(0));
+  });
+}
+
+/** Dockhand as src/main.ts composes it, on a fresh SQLite file, with the Slack adapter in HTTP mode. */
+async function startDockhand(apiUrl: string, log: import("../core/logger.ts").Logger) {
+  const { handleAction } = await import("../../commands/actions.ts");
+  const { commands } = await import("../../commands/index.ts");
+  const { startSlack } = await import("../adapters/slack/app.ts");
+  const { systemClock } = await import("../core/clock.ts");
+  const { Dispatcher } = await import("../core/dispatch.ts");
+  const { loadKnowledge } = await import("../core/knowledge/loader.ts");
+  const { SearchIndex } = await import("../core/knowledge/search.ts");
+  const { OnboardingService } = await import("../core/onboarding/service.ts");
+  const { QuizService } = await import("../core/quiz/service.ts");
+  const { builtInPacks } = await import("../paths.ts");
+  const { openStore } = await import("../store/index.ts");
+  type Adapter = Awaited<ReturnType<typeof startSlack>>;
+
+  const { kb } = loadKnowledge(builtInPacks);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockhand-bench-slack-"));
+  const store = await openStore({ sqlitePath: path.join(dir, "bench.db") });
+  const clock = systemClock;
+  let adapter: Adapter | undefined;
+  const late = () => {
+    if (!adapter) throw new Error("the Slack adapter is not started yet");
+    return adapter;
+  };
+  const poster = {
+    post: (...a: Parameters<Adapter["poster"]["post"]>) => late().poster.post(...a),
+    update: (...a: Parameters<Adapter["poster"]["update"]>) => late().poster.update(...a),
+  };
+  const messenger = {
+    dm: (...a: Parameters<Adapter["messenger"]["dm"]>) => late().messenger.dm(...a),
+    notice: (...a: Parameters<Adapter["messenger"]["notice"]>) => late().messenger.notice(...a),
+  };
+  const quiz = new QuizService({ kb, store, clock, log, poster, showNames: true });
+  const onboarding = new OnboardingService({ kb, store, clock, log, messenger, poster, stallDays: 7 });
+  const ctx = {
+    kb,
+    search: new SearchIndex(kb),
+    store,
+    clock,
+    log,
+    admins: new Set<string>(),
+    commands,
+    quiz,
+    onboarding,
+    timezone: "UTC",
+  };
+  adapter = await startSlack({
+    dispatcher: new Dispatcher(ctx, handleAction),
+    store,
+    log,
+    clock,
+    mode: { kind: "http", botToken: BOT_TOKEN, signingSecret: SECRET, port: 0 },
+    host: "127.0.0.1",
+    apiUrl,
+    graceMs: 60_000,
+  });
+  const started = adapter;
+  return {
+    port: started.port ?? 0,
+    async stop() {
+      await started.stop();
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  if (process.argv[2] === "serve") await serve(process.argv[3] ?? "", process.argv[4] ?? "");
+  else process.exitCode = await runSlackBench();
+}
