@@ -1,5 +1,6 @@
 import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
 import type { Database, OnboardEnrolmentsTable } from "./schema.ts";
+import { Transactions } from "./transactions.ts";
 import type { Platform } from "./types.ts";
 
 /** A member being onboarded; one enrolment per member. */
@@ -94,13 +95,14 @@ const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
  * insert-or-nothing, never a read followed by a write.
  */
 export class OnboardingStore {
-  /** The SQLite database file, undefined for :memory: (see #transaction). */
-  #sqliteFile: Promise<string | undefined> | undefined;
+  readonly #transactions: Transactions;
 
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: "sqlite" | "postgres",
-  ) {}
+  ) {
+    this.#transactions = new Transactions(db, dialect);
+  }
 
   // --- enrolment ---------------------------------------------------------------
 
@@ -483,35 +485,10 @@ export class OnboardingStore {
     return { firstNotice: claimed };
   }
 
-  /**
-   * On SQLite, this process's transactions on one file run one after another:
-   * better-sqlite3 blocks the thread while it waits for a lock, so a second
-   * store instance starting BEGIN IMMEDIATE while another instance of this
-   * process holds the lock would stall that very holder until SQLITE_BUSY.
-   * Other processes simply wait for the lock. (The same scheme as QuizStore.)
-   */
-  async #transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    const run = () => this.db.transaction().execute(fn);
-    if (this.dialect !== "sqlite") return run();
-    this.#sqliteFile ??= sql<{ name: string; file: string }>`pragma database_list`
-      .execute(this.db)
-      .then((r) => r.rows.find((row) => row.name === "main")?.file || undefined);
-    const file = await this.#sqliteFile;
-    if (file === undefined) return run(); // :memory: is private to its connection
-    const previous = sqliteQueues.get(file) ?? Promise.resolve();
-    const current = previous.then(run);
-    const settled = current.catch(() => undefined);
-    sqliteQueues.set(file, settled);
-    try {
-      return await current;
-    } finally {
-      if (sqliteQueues.get(file) === settled) sqliteQueues.delete(file);
-    }
+  #transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.#transactions.run(fn);
   }
 }
-
-/** SQLite file → the last transaction of this process queued on it (see #transaction). */
-const sqliteQueues = new Map<string, Promise<unknown>>();
 
 /** Deletes the member's step records of a track (a new run starts). */
 async function clearSteps(trx: Kysely<Database>, u: OnboardingUser, trackId: string): Promise<void> {

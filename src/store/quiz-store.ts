@@ -1,5 +1,6 @@
 import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
 import type { Database, QuizAnswersTable, QuizRoundsTable, QuizSchedulesTable } from "./schema.ts";
+import { Transactions } from "./transactions.ts";
 import type { Platform } from "./types.ts";
 
 /** Where a quiz runs; points, streaks and the one-round-at-a-time rule are per channel. */
@@ -87,13 +88,14 @@ const CHUNK = 500;
  * is enforced by the database, never by a read followed by a write.
  */
 export class QuizStore {
-  /** The SQLite database file, undefined for :memory: (see #transaction). */
-  #sqliteFile: Promise<string | undefined> | undefined;
+  readonly #transactions: Transactions;
 
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: "sqlite" | "postgres",
-  ) {}
+  ) {
+    this.#transactions = new Transactions(db, dialect);
+  }
 
   // --- schedules -------------------------------------------------------------
 
@@ -567,35 +569,10 @@ export class QuizStore {
     return new Map(rows.map((r) => [r.entry_id, Number(r.n)]));
   }
 
-  /**
-   * On SQLite, this process's transactions on one file run one after another:
-   * better-sqlite3 blocks the thread while it waits for a lock, so a second
-   * store instance starting BEGIN IMMEDIATE while another instance of this
-   * process holds the lock would stall that very holder until SQLITE_BUSY.
-   * Other processes simply wait for the lock.
-   */
-  async #transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    const run = () => this.db.transaction().execute(fn);
-    if (this.dialect !== "sqlite") return run();
-    this.#sqliteFile ??= sql<{ name: string; file: string }>`pragma database_list`
-      .execute(this.db)
-      .then((r) => r.rows.find((row) => row.name === "main")?.file || undefined);
-    const file = await this.#sqliteFile;
-    if (file === undefined) return run(); // :memory: is private to its connection
-    const previous = sqliteQueues.get(file) ?? Promise.resolve();
-    const current = previous.then(run);
-    const settled = current.catch(() => undefined);
-    sqliteQueues.set(file, settled);
-    try {
-      return await current;
-    } finally {
-      if (sqliteQueues.get(file) === settled) sqliteQueues.delete(file);
-    }
+  #transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.#transactions.run(fn);
   }
 }
-
-/** SQLite file → the last transaction of this process queued on it (see #transaction). */
-const sqliteQueues = new Map<string, Promise<unknown>>();
 
 function answersOf(db: Kysely<Database>, roundId: number): Promise<QuizAnswer[]> {
   return db
