@@ -1,22 +1,16 @@
 import { hostname } from "node:os";
 import { resolve } from "node:path";
-import { handleAction } from "../commands/actions.ts";
-import { commands } from "../commands/index.ts";
 import { ConsoleChat } from "./adapters/console/app.ts";
 import type { SlackAdapter } from "./adapters/slack/app.ts";
+import { assemble } from "./assemble.ts";
 import { type Config, loadConfig, platformStatus } from "./config.ts";
 import { systemClock } from "./core/clock.ts";
-import type { Context } from "./core/command.ts";
-import { Dispatcher } from "./core/dispatch.ts";
 import { formatProblem, loadKnowledge } from "./core/knowledge/loader.ts";
 import { SearchIndex } from "./core/knowledge/search.ts";
 import { createLogger } from "./core/logger.ts";
-import { onboardingDripJob, onboardingNudgeJob } from "./core/onboarding/jobs.ts";
-import { type Messenger, OnboardingService } from "./core/onboarding/service.ts";
-import { quizCloseJob, quizPostJob } from "./core/quiz/jobs.ts";
-import { type Poster, QuizService } from "./core/quiz/service.ts";
+import type { Messenger } from "./core/onboarding/service.ts";
+import type { Poster } from "./core/quiz/service.ts";
 import { validateTimezone } from "./core/schedule/recurrence.ts";
-import { Scheduler } from "./core/schedule/scheduler.ts";
 import { builtInPacks } from "./paths.ts";
 import { openStore } from "./store/index.ts";
 
@@ -91,38 +85,24 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
     notice: (c, m, r) =>
       m.platform === "slack" ? slackOr().messenger.notice(c, m, r) : chatUi.messenger.notice(c, m, r),
   };
-  const quiz = new QuizService({
+  const {
+    dispatcher,
+    onboarding,
+    scheduler: makeScheduler,
+  } = assemble({
     kb,
+    search,
     store,
     clock,
-    log: log.child({ feature: "quiz" }),
+    log,
     poster,
-    showNames: config.quiz.showNames,
-  });
-  const onboarding = new OnboardingService({
-    kb,
-    store,
-    clock,
-    log: log.child({ feature: "onboarding" }),
     messenger,
-    poster,
-    channelId: config.onboarding.channelId,
-    stallDays: config.onboarding.stallDays,
-    welcome: config.onboarding.welcome,
+    admins: config.admins,
+    timezone,
+    quiz: config.quiz,
+    onboarding: config.onboarding,
   });
-  const ctx: Context = { kb, search, store, clock, log, admins: config.admins, commands, quiz, onboarding, timezone };
-  const dispatcher = new Dispatcher(ctx, handleAction);
-  const scheduler = new Scheduler({
-    store,
-    clock,
-    log: log.child({ feature: "scheduler" }),
-    owner: `${hostname()}-${process.pid}`,
-    graceMs: config.quiz.graceMs,
-  });
-  scheduler.add(quizPostJob(store, quiz));
-  scheduler.add(quizCloseJob(store, quiz, clock));
-  scheduler.add(onboardingDripJob(store, onboarding));
-  scheduler.add(onboardingNudgeJob(store, onboarding, clock, config.onboarding.stallDays));
+  const scheduler = makeScheduler(`${hostname()}-${process.pid}`);
   const say = (line: string) => io.stderr.write(`${line}\n`);
   say(
     `Dockhand: ${kb.entries.length} knowledge entries, ${kb.tracks.length} track(s); store: ${store.dialect === "postgres" ? "PostgreSQL" : config.sqlitePath}`,

@@ -10,18 +10,11 @@ import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { handleAction } from "../../../commands/actions.ts";
-import { commands } from "../../../commands/index.ts";
 import { ConsoleChat } from "../../../src/adapters/console/app.ts";
+import { assemble } from "../../../src/assemble.ts";
 import { FakeClock } from "../../../src/core/clock.ts";
-import type { Caller, Context } from "../../../src/core/command.ts";
-import { Dispatcher } from "../../../src/core/dispatch.ts";
+import type { Caller } from "../../../src/core/command.ts";
 import { silentLogger } from "../../../src/core/logger.ts";
-import { onboardingDripJob, onboardingNudgeJob } from "../../../src/core/onboarding/jobs.ts";
-import { OnboardingService } from "../../../src/core/onboarding/service.ts";
-import { quizCloseJob, quizPostJob } from "../../../src/core/quiz/jobs.ts";
-import { QuizService } from "../../../src/core/quiz/service.ts";
-import { Scheduler } from "../../../src/core/schedule/scheduler.ts";
 import { openStore } from "../../../src/store/index.ts";
 import { knowledge } from "../../core/fixture.ts";
 
@@ -54,37 +47,21 @@ async function terminal() {
     out += d.toString();
   });
   const chat = new ConsoleChat({ input, output, interactive: false, caller });
-  const quiz = new QuizService({ kb, store, clock, log, poster: chat.poster, showNames: true });
-  const onboarding = new OnboardingService({
-    kb,
-    store,
-    clock,
-    log,
-    messenger: chat.messenger,
-    poster: chat.poster,
-    // DOCKHAND_ONBOARD_CHANNEL: congratulations go to the terminal's channel.
-    channelId: "terminal",
-    stallDays: 7,
-    welcome: false,
-  });
-  const ctx: Context = {
+  // The same wiring as src/main.ts, with the terminal as the only platform.
+  const { dispatcher, scheduler: makeScheduler } = assemble({
     kb,
     search,
     store,
     clock,
     log,
+    poster: chat.poster,
+    messenger: chat.messenger,
     admins: new Set(),
-    commands,
-    quiz,
-    onboarding,
     timezone: "UTC",
-  };
-  const dispatcher = new Dispatcher(ctx, handleAction);
-  const scheduler = new Scheduler({ store, clock, log, owner: "test-terminal" });
-  scheduler.add(quizPostJob(store, quiz));
-  scheduler.add(quizCloseJob(store, quiz, clock));
-  scheduler.add(onboardingDripJob(store, onboarding));
-  scheduler.add(onboardingNudgeJob(store, onboarding, clock, 7));
+    quiz: { showNames: true },
+    onboarding: { channelId: "terminal", stallDays: 7, welcome: false },
+  });
+  const scheduler = makeScheduler("test-terminal");
   const running = chat.run(dispatcher);
 
   let seen = 0;

@@ -1,0 +1,84 @@
+import { handleAction } from "../commands/actions.ts";
+import { commands } from "../commands/index.ts";
+import type { Clock } from "./core/clock.ts";
+import type { Context } from "./core/command.ts";
+import { Dispatcher } from "./core/dispatch.ts";
+import type { KnowledgeBase } from "./core/knowledge/loader.ts";
+import type { SearchIndex } from "./core/knowledge/search.ts";
+import type { Logger } from "./core/logger.ts";
+import { onboardingDripJob, onboardingNudgeJob } from "./core/onboarding/jobs.ts";
+import { type Messenger, OnboardingService } from "./core/onboarding/service.ts";
+import { quizCloseJob, quizPostJob } from "./core/quiz/jobs.ts";
+import { type Poster, QuizService } from "./core/quiz/service.ts";
+import { Scheduler } from "./core/schedule/scheduler.ts";
+import type { Store } from "./store/types.ts";
+
+export interface Parts {
+  kb: KnowledgeBase;
+  search: SearchIndex;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  /** How quiz posts and onboarding DMs reach the platforms. */
+  poster: Poster;
+  messenger: Messenger;
+  admins: ReadonlySet<string>;
+  timezone: string;
+  quiz: { showNames: boolean; graceMs?: number };
+  onboarding: { channelId?: string; stallDays: number; welcome?: boolean };
+}
+
+/**
+ * The core as main.ts runs it: services, the command context, the dispatcher and a scheduler with
+ * every job. main.ts adds config and adapters around it; the terminal-session tests use the same
+ * function, so they exercise the real wiring rather than a copy of it.
+ */
+export function assemble(p: Parts) {
+  const quiz = new QuizService({
+    kb: p.kb,
+    store: p.store,
+    clock: p.clock,
+    log: p.log.child({ feature: "quiz" }),
+    poster: p.poster,
+    showNames: p.quiz.showNames,
+  });
+  const onboarding = new OnboardingService({
+    kb: p.kb,
+    store: p.store,
+    clock: p.clock,
+    log: p.log.child({ feature: "onboarding" }),
+    messenger: p.messenger,
+    poster: p.poster,
+    channelId: p.onboarding.channelId,
+    stallDays: p.onboarding.stallDays,
+    welcome: p.onboarding.welcome,
+  });
+  const ctx: Context = {
+    kb: p.kb,
+    search: p.search,
+    store: p.store,
+    clock: p.clock,
+    log: p.log,
+    admins: p.admins,
+    commands,
+    quiz,
+    onboarding,
+    timezone: p.timezone,
+  };
+  const dispatcher = new Dispatcher(ctx, handleAction);
+  const scheduler = (owner: string) => {
+    const s = new Scheduler({
+      store: p.store,
+      clock: p.clock,
+      log: p.log.child({ feature: "scheduler" }),
+      owner,
+      ...(p.quiz.graceMs === undefined ? {} : { graceMs: p.quiz.graceMs }),
+    });
+    s.add(quizPostJob(p.store, quiz));
+    s.add(quizCloseJob(p.store, quiz, p.clock));
+    s.add(onboardingDripJob(p.store, onboarding));
+    s.add(onboardingNudgeJob(p.store, onboarding, p.clock, p.onboarding.stallDays));
+    return s;
+  };
+  return { ctx, dispatcher, quiz, onboarding, scheduler };
+}
