@@ -13,6 +13,13 @@ export function runEval(files: string[], kb: KnowledgeBase): number {
     return 2;
   }
   const index = new SearchIndex(kb);
-  for (const path of paths) console.log(formatReport(path, evaluate(index, readEvalFile(path))));
+  for (const path of paths) {
+    try {
+      console.log(formatReport(path, evaluate(index, readEvalFile(path))));
+    } catch (err) {
+      console.error((err as Error).message);
+      return 2;
+    }
+  }
   return 0;
 }

@@ -6,12 +6,24 @@ const line = z.object({ q: z.string(), expect: z.array(z.string()), source: z.st
 export type EvalCase = z.infer<typeof line>;
 
 export function readEvalFile(path: string): EvalCase[] {
-  return readFileSync(path, "utf8")
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new Error(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return text
     .split("\n")
     .map((l, i) => [l.trim(), i + 1] as const)
     .filter(([l]) => l.length > 0)
     .map(([l, n]) => {
-      const parsed = line.safeParse(JSON.parse(l));
+      let json: unknown;
+      try {
+        json = JSON.parse(l);
+      } catch {
+        throw new Error(`${path}:${n}: not valid JSON`);
+      }
+      const parsed = line.safeParse(json);
       if (!parsed.success) throw new Error(`${path}:${n}: not an evaluation line: ${parsed.error.issues[0]?.message}`);
       return parsed.data;
     });
