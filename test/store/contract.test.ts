@@ -285,6 +285,23 @@ describe("openStore errors and options", () => {
     }
   });
 
+  it("records questions without an fsync each, and every other write stays fully synced", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "dockhand-store-"));
+    const store = await openStore({ sqlitePath: path.join(root, "dockhand.db") });
+    try {
+      const db = (store as unknown as { db: import("kysely").Kysely<unknown> }).db;
+      const level = async () =>
+        (await sql<{ synchronous: number }>`pragma synchronous`.execute(db)).rows[0]?.synchronous;
+      expect(await level()).toBe(2); // FULL
+      const ids = await Promise.all([1, 2, 3].map((i) => store.recordQuery(query({ userId: `U${i}` }))));
+      expect(new Set(ids).size).toBe(3);
+      expect(await level()).toBe(2);
+    } finally {
+      await store.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it("names the SQLite path it cannot open", async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "dockhand-store-"));
     try {

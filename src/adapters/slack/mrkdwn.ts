@@ -20,6 +20,23 @@ const LT = `&lt;${JOINER}`;
  * escapes any `>` the library left raw and repairs links it made from bare URLs.
  */
 export function toMrkdwn(markdown: string): string {
+  // The same entries are answered again and again: converting their Markdown was a large part of
+  // an answer's cost. The conversion is pure, so a bounded cache of recent texts is safe.
+  const hit = converted_.get(markdown);
+  if (hit !== undefined) return hit;
+  const out = convert(markdown);
+  if (markdown.length <= CACHE_MAX_TEXT) {
+    if (converted_.size >= CACHE_ENTRIES) converted_.delete(converted_.keys().next().value as string);
+    converted_.set(markdown, out);
+  }
+  return out;
+}
+
+const CACHE_ENTRIES = 500;
+const CACHE_MAX_TEXT = 16_000;
+const converted_ = new Map<string, string>();
+
+function convert(markdown: string): string {
   let converted: string;
   try {
     converted = slackify(escapeSlack(markdown).replaceAll("&lt;", LT));
