@@ -39,8 +39,8 @@ type Autocannon = (opts: {
 export interface SlackBenchOptions {
   durationS?: number;
   connections?: number;
-  /** The fixed request rate of the second phase (requests/s over all connections). */
-  rate?: number;
+  /** The fixed request rates of the later phases (requests/s over all connections). */
+  rates?: number[];
   out?: (line: string) => void;
 }
 
@@ -54,13 +54,14 @@ interface Row {
 /**
  * Runs both apps one after the other under the same load and prints latency and throughput:
  * first as fast as 50 connections go (closed loop: latency then follows throughput), then at a
- * fixed rate both can sustain (latency of the ack path itself).
+ * at fixed rates both can sustain (latency of the ack path itself, beside the answers' work).
+ * Options: `--rates 100,300,600`, `--profile DIR`.
  */
 export async function runSlackBench(opts: SlackBenchOptions = {}): Promise<number> {
   const out = opts.out ?? ((l: string) => console.log(l));
   const duration = opts.durationS ?? 5;
   const connections = opts.connections ?? 50;
-  const rate = opts.rate ?? 100;
+  const rates = opts.rates ?? ratesFromArgs() ?? [100, 300, 600];
   const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
   const sink = await startSink();
   const rows: Row[] = [];
@@ -73,7 +74,7 @@ export async function runSlackBench(opts: SlackBenchOptions = {}): Promise<numbe
         const request = signedCommand(`${sink.origin}/response/bench`);
         // Each phase waits for Dockhand's answers to the previous one, so none overlaps the next.
         const phase = async (load: string, extra: { duration: number; overallRate?: number }) => {
-          const before = sink.responses;
+          const before = await sink.count();
           const r = await autocannon({ ...base, ...request, ...extra });
           // Answers can exceed the acks counted by up to the requests in flight when the phase ended.
           const answers = kind === "dockhand" ? await sink.answered(before + r["2xx"]) : undefined;
@@ -81,7 +82,8 @@ export async function runSlackBench(opts: SlackBenchOptions = {}): Promise<numbe
         };
         await phase("warm-up", { duration: 1 });
         rows.push(await phase(`${connections} connections, max rate`, { duration }));
-        rows.push(await phase(`${connections} connections, ${rate} req/s`, { duration, overallRate: rate }));
+        for (const rate of rates)
+          rows.push(await phase(`${connections} connections, ${rate} req/s`, { duration, overallRate: rate }));
       } finally {
         await child.stop();
       }
@@ -109,6 +111,20 @@ export async function runSlackBench(opts: SlackBenchOptions = {}): Promise<numbe
     out(`${load}: Dockhand p99 / bare p99 = ${ratio.toFixed(2)} (target ≤ 1.5: ${ratio <= 1.5 ? "met" : "not met"})`);
   }
   return 0;
+}
+
+/** `--profile DIR`: each child process writes a CPU profile there (for finding where time goes). */
+function profileArgs(): string[] {
+  const i = process.argv.indexOf("--profile");
+  const dir = i >= 0 ? process.argv[i + 1] : undefined;
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(dir)}`] : [];
+}
+
+/** `--rates 100,300` on the command line. */
+function ratesFromArgs(): number[] | undefined {
+  const i = process.argv.indexOf("--rates");
+  const list = i >= 0 ? (process.argv[i + 1] ?? "").split(",").map(Number) : [];
+  return list.length > 0 && list.every((n) => Number.isFinite(n) && n > 0) ? list : undefined;
 }
 
 /** The signed request autocannon repeats; Slack's signature stays valid for 5 minutes. */
@@ -140,12 +156,50 @@ function signedCommand(responseUrl: string): { headers: Record<string, string>; 
   };
 }
 
-/** A local Slack Web API (auth.test, users.info) and response_url endpoint that counts answers. */
+/**
+ * A local Slack Web API (auth.test, users.info) and response_url endpoint that counts answers. It
+ * runs in a process of its own: in the load generator's process, answering Dockhand's responses
+ * would slow the very clock that times Dockhand's acks.
+ */
 async function startSink() {
+  const child = await startChild("sink", "");
+  const origin = `http://127.0.0.1:${child.port}`;
+  const count = async () => Number(await (await fetch(`${origin}/count`)).text());
+  return {
+    origin,
+    apiUrl: `${origin}/api/`,
+    count,
+    /** Waits for `n` answers, then until none came for 500 ms (or none for 3 s, or 60 s in all); returns the count. */
+    async answered(n: number) {
+      const started = Date.now();
+      let seen = await count();
+      let quietSince = Date.now();
+      while (Date.now() - started < 60_000) {
+        await new Promise((r) => setTimeout(r, 100));
+        const now = await count();
+        if (now !== seen) {
+          seen = now;
+          quietSince = Date.now();
+        }
+        const quiet = Date.now() - quietSince;
+        if ((now >= n && quiet >= 500) || quiet >= 3000) break;
+      }
+      return seen;
+    },
+    close: child.stop,
+  };
+}
+
+/** The sink's server: counts POSTs to /response/…, answers the two Web API methods Bolt calls. */
+async function serveSink(): Promise<{ port: number; stop: () => Promise<void> }> {
   let responses = 0;
   const server: Server = createServer((req, res) => {
     req.resume();
     req.on("end", () => {
+      if (req.url === "/count") {
+        res.writeHead(200).end(String(responses));
+        return;
+      }
       if (req.url?.startsWith("/response/")) {
         responses += 1;
         res.writeHead(200).end("ok");
@@ -160,30 +214,9 @@ async function startSink() {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    origin,
-    apiUrl: `${origin}/api/`,
-    get responses() {
-      return responses;
-    },
-    /** Waits for `n` answers, then until none came for 500 ms (or none for 3 s, or 60 s in all); returns the count. */
-    async answered(n: number) {
-      const started = Date.now();
-      let seen = responses;
-      let quietSince = Date.now();
-      while (Date.now() - started < 60_000) {
-        await new Promise((r) => setTimeout(r, 100));
-        if (responses !== seen) {
-          seen = responses;
-          quietSince = Date.now();
-        }
-        const quiet = Date.now() - quietSince;
-        if ((responses >= n && quiet >= 500) || quiet >= 3000) break;
-      }
-      return responses;
-    },
-    close: () =>
+    port: (server.address() as AddressInfo).port,
+    stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
@@ -192,11 +225,23 @@ async function startSink() {
 }
 
 /** Starts this file as `serve <kind>` in a child process; resolves with the port it listens on. */
-async function startChild(kind: "bare" | "dockhand", apiUrl: string) {
+async function startChild(kind: "bare" | "dockhand" | "sink", apiUrl: string) {
   const self = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), self, "serve", kind, apiUrl], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir=" + process.env.BENCH_PROF] : []),
+      "--import",
+      import.meta.resolve("tsx"),
+      self,
+      "serve",
+      kind,
+      apiUrl,
+    ],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   const port = await new Promise<number>((resolve, reject) => {
     let buf = "";
     child.stdout.on("data", (c: Buffer) => {
@@ -222,7 +267,9 @@ async function serve(kind: string, apiUrl: string): Promise<void> {
   const { silentLogger } = await import("../core/logger.ts");
   let stop: () => Promise<void>;
   let port: number;
-  if (kind === "bare") {
+  if (kind === "sink") {
+    ({ port, stop } = await serveSink());
+  } else if (kind === "bare") {
     const { App, HTTPReceiver, LogLevel } = await import("@slack/bolt");
     const receiver = new HTTPReceiver({ signingSecret: SECRET, logLevel: LogLevel.ERROR });
     const app = new App({
@@ -250,17 +297,13 @@ async function serve(kind: string, apiUrl: string): Promise<void> {
   });
 }
 
-/** Dockhand as src/main.ts composes it, on a fresh SQLite file, with the Slack adapter in HTTP mode. */
+/** Dockhand as src/main.ts composes it (assemble()), on a fresh SQLite file, with the Slack adapter in HTTP mode. */
 async function startDockhand(apiUrl: string, log: import("../core/logger.ts").Logger) {
-  const { handleAction } = await import("../../commands/actions.ts");
-  const { commands } = await import("../../commands/index.ts");
   const { startSlack } = await import("../adapters/slack/app.ts");
+  const { assemble } = await import("../assemble.ts");
   const { systemClock } = await import("../core/clock.ts");
-  const { Dispatcher } = await import("../core/dispatch.ts");
   const { loadKnowledge } = await import("../core/knowledge/loader.ts");
   const { SearchIndex } = await import("../core/knowledge/search.ts");
-  const { OnboardingService } = await import("../core/onboarding/service.ts");
-  const { QuizService } = await import("../core/quiz/service.ts");
   const { builtInPacks } = await import("../paths.ts");
   const { openStore } = await import("../store/index.ts");
   type Adapter = Awaited<ReturnType<typeof startSlack>>;
@@ -274,30 +317,27 @@ async function startDockhand(apiUrl: string, log: import("../core/logger.ts").Lo
     if (!adapter) throw new Error("the Slack adapter is not started yet");
     return adapter;
   };
-  const poster = {
-    post: (...a: Parameters<Adapter["poster"]["post"]>) => late().poster.post(...a),
-    update: (...a: Parameters<Adapter["poster"]["update"]>) => late().poster.update(...a),
-  };
-  const messenger = {
-    dm: (...a: Parameters<Adapter["messenger"]["dm"]>) => late().messenger.dm(...a),
-    notice: (...a: Parameters<Adapter["messenger"]["notice"]>) => late().messenger.notice(...a),
-  };
-  const quiz = new QuizService({ kb, store, clock, log, poster, showNames: true });
-  const onboarding = new OnboardingService({ kb, store, clock, log, messenger, poster, stallDays: 7 });
-  const ctx = {
+  const { dispatcher } = assemble({
     kb,
     search: new SearchIndex(kb),
     store,
     clock,
     log,
+    poster: {
+      post: (...a) => late().poster.post(...a),
+      update: (...a) => late().poster.update(...a),
+    },
+    messenger: {
+      dm: (...a) => late().messenger.dm(...a),
+      notice: (...a) => late().messenger.notice(...a),
+    },
     admins: new Set<string>(),
-    commands,
-    quiz,
-    onboarding,
     timezone: "UTC",
-  };
+    quiz: { showNames: true },
+    onboarding: { stallDays: 7 },
+  });
   adapter = await startSlack({
-    dispatcher: new Dispatcher(ctx, handleAction),
+    dispatcher,
     store,
     log,
     clock,
