@@ -3,9 +3,11 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 
 /**
- * The server side of a WebSocket (RFC 6455), just enough for Slack's Socket Mode client: the
- * handshake, text frames, ping/pong and the close handshake. The `ws` package is not installed
- * (@slack/socket-mode 3 uses undici's client), so the stand-in speaks the protocol itself.
+ * The server side of a WebSocket (RFC 6455), shared by the Slack and Discord stand-ins: the
+ * handshake, masked client frames (fragmented or not), text frames out, ping/pong and the close
+ * handshake with status codes. Clients it serves: Slack's Socket Mode (undici's WebSocket) and
+ * discord.js's @discordjs/ws (the `ws` package). No extension is accepted, so `ws`'s offer of
+ * permessage-deflate is declined and every frame arrives uncompressed (RSV bits clear).
  */
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
@@ -15,16 +17,26 @@ export class WsConnection {
   private buffer = Buffer.alloc(0);
   private fragments: Buffer[] = [];
   private closed = false;
+  private closeSent = false;
+  /** The status code of the close frame the client sent; 1005 when it had none, 1006 when the TCP connection just ended. */
+  closeCode: number | undefined;
   private readonly messageHandlers: ((text: string) => void)[] = [];
-  private readonly closeHandlers: (() => void)[] = [];
+  private readonly closeHandlers: ((code: number) => void)[] = [];
 
-  constructor(private readonly socket: Duplex) {
+  constructor(
+    private readonly socket: Duplex,
+    head?: Buffer,
+  ) {
+    if (head?.length) this.buffer = Buffer.from(head);
     socket.on("data", (chunk: Buffer) => {
       this.buffer = Buffer.concat([this.buffer, chunk]);
       this.drain();
     });
+    // HTTP servers allow half-open sockets: end our side when the client ends its side.
+    socket.on("end", () => socket.end());
     socket.on("close", () => this.finish());
     socket.on("error", () => this.finish());
+    if (head?.length) queueMicrotask(() => this.drain());
   }
 
   get open(): boolean {
@@ -35,20 +47,25 @@ export class WsConnection {
     this.messageHandlers.push(handler);
   }
 
-  onClose(handler: () => void): void {
+  /** Called once, with the client's close code (see `closeCode`). */
+  onClose(handler: (code: number) => void): void {
     this.closeHandlers.push(handler);
   }
 
   send(text: string): void {
+    if (this.closeSent) return;
     this.frame(OP.text, Buffer.from(text, "utf8"));
   }
 
   /** Starts the close handshake; the socket ends when the client answers (or at once with `now`). */
   close(code = 1000, now = false): void {
     if (this.closed) return;
-    const payload = Buffer.alloc(2);
-    payload.writeUInt16BE(code);
-    this.frame(OP.close, payload);
+    if (!this.closeSent) {
+      const payload = Buffer.alloc(2);
+      payload.writeUInt16BE(code);
+      this.frame(OP.close, payload);
+      this.closeSent = true;
+    }
     if (now) this.socket.destroy();
   }
 
@@ -73,6 +90,11 @@ export class WsConnection {
       const b = this.buffer;
       if (b.length < 2) return;
       const fin = ((b[0] as number) & 0x80) !== 0;
+      if (((b[0] as number) & 0x70) !== 0) {
+        // A reserved bit without a negotiated extension: a protocol error (RFC 6455 5.2).
+        this.close(1002, true);
+        return;
+      }
       const opcode = (b[0] as number) & 0x0f;
       const masked = ((b[1] as number) & 0x80) !== 0;
       let len = (b[1] as number) & 0x7f;
@@ -103,8 +125,10 @@ export class WsConnection {
     }
     if (opcode === OP.pong) return;
     if (opcode === OP.close) {
-      // Answer the client's close frame, then end the TCP connection.
-      this.frame(OP.close, payload.subarray(0, 2));
+      // Echo the client's status code (unless we started the handshake), then end the TCP connection.
+      this.closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
+      if (!this.closeSent) this.frame(OP.close, payload.subarray(0, 2));
+      this.closeSent = true;
       this.socket.end();
       this.finish();
       return;
@@ -121,12 +145,13 @@ export class WsConnection {
   private finish(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const h of this.closeHandlers) h();
+    this.closeCode ??= 1006;
+    for (const h of this.closeHandlers) h(this.closeCode);
   }
 }
 
 /** Completes the opening handshake of an HTTP upgrade request; undefined when it is not a WebSocket one. */
-export function acceptWebSocket(req: IncomingMessage, socket: Duplex): WsConnection | undefined {
+export function acceptWebSocket(req: IncomingMessage, socket: Duplex, head?: Buffer): WsConnection | undefined {
   const key = req.headers["sec-websocket-key"];
   if (typeof key !== "string" || req.headers.upgrade?.toLowerCase() !== "websocket") {
     socket.end("HTTP/1.1 400 Bad Request\r\n\r\n");
@@ -143,5 +168,5 @@ export function acceptWebSocket(req: IncomingMessage, socket: Duplex): WsConnect
       "",
     ].join("\r\n"),
   );
-  return new WsConnection(socket);
+  return new WsConnection(socket, head);
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { acceptWebSocket, type WsConnection } from "./ws.ts";
+import { acceptWebSocket, type WsConnection } from "../ws.ts";
 
 /** Obviously fake credentials; the stand-in accepts only these prefixes. */
 export const BOT_TOKEN = "xoxb-test-0000-dockhand";
