@@ -4,6 +4,7 @@ import { defineCommand } from "../src/core/command.ts";
 import { normalKey } from "../src/core/knowledge/normalize.ts";
 import { MAX_QUERY_LENGTH } from "../src/core/knowledge/search.ts";
 import { notice, reply } from "../src/core/reply.ts";
+import { timedSearch } from "../src/core/telemetry.ts";
 
 export default defineCommand({
   spec: {
@@ -23,7 +24,8 @@ export default defineCommand({
     examples: ["/docker volumes vs bind mounts", "/docker how do I publish a port?", "/docker docker ps -a"],
   },
   async run({ question }, caller, ctx) {
-    const result = ctx.search.search(question);
+    const result = timedSearch(ctx.telemetry, "answer", () => ctx.search.search(question));
+    if (!result.confident) ctx.telemetry?.unanswered(caller.platform);
     const now = ctx.clock.now();
     const top = result.hits[0];
     const queryId = await ctx.store.recordQuery({

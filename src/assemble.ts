@@ -11,6 +11,7 @@ import { type Messenger, OnboardingService } from "./core/onboarding/service.ts"
 import { quizCloseJob, quizPostJob } from "./core/quiz/jobs.ts";
 import { type Poster, QuizService } from "./core/quiz/service.ts";
 import { Scheduler } from "./core/schedule/scheduler.ts";
+import type { Telemetry } from "./core/telemetry.ts";
 import type { Store } from "./store/types.ts";
 
 export interface Parts {
@@ -26,6 +27,8 @@ export interface Parts {
   timezone: string;
   quiz: { showNames: boolean; graceMs?: number };
   onboarding: { channelId?: string; stallDays: number; welcome?: boolean };
+  /** Counts and timings for /metrics (src/ops/metrics.ts); none when absent. */
+  telemetry?: Telemetry;
 }
 
 /**
@@ -41,6 +44,7 @@ export function assemble(p: Parts) {
     log: p.log.child({ feature: "quiz" }),
     poster: p.poster,
     showNames: p.quiz.showNames,
+    telemetry: p.telemetry,
   });
   const onboarding = new OnboardingService({
     kb: p.kb,
@@ -52,6 +56,7 @@ export function assemble(p: Parts) {
     channelId: p.onboarding.channelId,
     stallDays: p.onboarding.stallDays,
     welcome: p.onboarding.welcome,
+    telemetry: p.telemetry,
   });
   const ctx: Context = {
     kb: p.kb,
@@ -64,6 +69,7 @@ export function assemble(p: Parts) {
     quiz,
     onboarding,
     timezone: p.timezone,
+    telemetry: p.telemetry,
   };
   const dispatcher = new Dispatcher(ctx, handleAction);
   const scheduler = (owner: string) => {

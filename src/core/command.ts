@@ -6,6 +6,7 @@ import type { Logger } from "./logger.ts";
 import type { OnboardingService } from "./onboarding/service.ts";
 import type { QuizService } from "./quiz/service.ts";
 import type { Reply } from "./reply.ts";
+import type { Telemetry } from "./telemetry.ts";
 
 /** A typed option, the same shape Discord's slash commands deliver natively. */
 export type OptionSpec =
@@ -58,6 +59,8 @@ export interface Context {
   onboarding: OnboardingService;
   /** The time zone used when a command gives none (DOCKHAND_TIMEZONE). */
   timezone: string;
+  /** Counts and timings for operators (metrics); absent in tests and the CLI. */
+  telemetry?: Telemetry;
 }
 
 export interface CommandSpec<S extends OptionSpecs> {

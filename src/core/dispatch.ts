@@ -42,10 +42,12 @@ export class Dispatcher {
 
   /** A command with typed options, as Discord delivers it. */
   command(name: string, options: Record<string, unknown>, caller: Caller): Promise<Reply> {
-    return this.guard(caller, `command ${name}`, async () => {
+    const label = { kind: "unknown" }; // never a name from outside: it becomes a metric label
+    return this.guard(caller, `command ${name}`, label, async () => {
       const command = this.ctx.commands.find((c) => c.spec.name === name);
       if (!command)
         throw new UserError("unknown_command", `Unknown command "${name}". Type /docker help to see what works.`);
+      label.kind = command.spec.name;
       const shape = Object.fromEntries(
         Object.entries(command.spec.options as Record<string, OptionSpec>).map(([k, v]) => [k, optionSchema(v)]),
       );
@@ -63,27 +65,46 @@ export class Dispatcher {
 
   /** Free text after the slash command: `/docker help`, `/docker volumes vs bind mounts`. */
   text(text: string, caller: Caller): Promise<Reply> {
-    return this.guard(caller, "text", async () => {
+    const label = { kind: "text" };
+    return this.guard(caller, "text", label, async () => {
       const parsed = parseCommandText(text, this.ctx.commands);
       if ("error" in parsed) throw new UserError("bad_command", parsed.error);
+      label.kind = parsed.command.spec.name;
       return parsed.command.run(parsed.options, caller, this.ctx);
     });
   }
 
   /** A button press; the id comes from the platform and is parsed, never trusted. */
   action(id: unknown, caller: Caller): Promise<Reply> {
-    return this.guard(caller, "action", async () => {
+    const label = { kind: "button" };
+    return this.guard(caller, "action", label, async () => {
       const action = parseAction(id);
       if (!action) return notice(EXPIRED);
+      label.kind = `button:${action.kind}`;
       return this.onAction(action, caller, this.ctx);
     });
   }
 
-  private async guard(caller: Caller, what: string, run: () => Promise<Reply>): Promise<Reply> {
+  /** `label.kind` names the command (or button kind) for metrics once it is known. */
+  private async guard(
+    caller: Caller,
+    what: string,
+    label: { kind: string },
+    run: () => Promise<Reply>,
+  ): Promise<Reply> {
+    const handled = (outcome: "ok" | "user_error" | "error") =>
+      this.ctx.telemetry?.handled({ platform: caller.platform, kind: label.kind, outcome });
     try {
-      return await run();
+      const reply = await run();
+      handled("ok");
+      return reply;
     } catch (err) {
-      if (isUserError(err)) return notice(err.message);
+      if (isUserError(err)) {
+        handled("user_error");
+        return notice(err.message);
+      }
+      handled("error");
+      this.ctx.telemetry?.error("dispatch");
       const ref = randomBytes(4).toString("hex");
       this.ctx.log.error({ err, ref, what, platform: caller.platform, channel: caller.channelId }, "request failed");
       return notice(

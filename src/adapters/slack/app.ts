@@ -18,13 +18,20 @@ import { DmClosedError, type Member, type Messenger } from "../../core/onboardin
 import type { Poster } from "../../core/quiz/service.ts";
 import type { Reply } from "../../core/reply.ts";
 import type { Store } from "../../store/types.ts";
+import { Coalescer } from "../coalescer.ts";
 import { ASK_SHORTCUT, SLASH_COMMAND } from "./manifest.ts";
 import { actionIdOf, isDirectMessage, slackToPlain, stripBotMention } from "./parse.ts";
 import { renderSlack, type SlackMessage } from "./render.ts";
 
 export type SlackMode =
   | { kind: "socket"; botToken: string; appToken: string }
-  | { kind: "http"; botToken: string; signingSecret: string; port: number };
+  | {
+      kind: "http";
+      botToken: string;
+      signingSecret: string;
+      /** Where to listen; "external" when Dockhand's own HTTP server passes requests to `httpHandler`. */
+      port: number | "external";
+    };
 
 export interface SlackOptions {
   dispatcher: Dispatcher;
@@ -56,6 +63,8 @@ export interface SlackAdapter {
   readonly ready: boolean;
   /** HTTP mode: the port actually bound (useful with port 0). */
   readonly port: number | undefined;
+  /** HTTP mode: the request handler (signature checks included), for a server of Dockhand's own. */
+  readonly httpHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   stop(): Promise<void>;
 }
 
@@ -424,8 +433,12 @@ export async function startSlack(opts: SlackOptions): Promise<SlackAdapter> {
   await app.init(); // auth.test: a wrong bot token fails here, not on the first event
   let port: number | undefined;
   if (mode.kind === "http") {
-    const server = await app.start(opts.host ? { port: mode.port, host: opts.host } : mode.port);
-    port = (server.address() as AddressInfo).port;
+    const listen = mode.port;
+    // "external": Bolt handles requests through requestListener without a server of its own.
+    if (listen !== "external") {
+      const server = await app.start(opts.host ? { port: listen, host: opts.host } : listen);
+      port = (server.address() as AddressInfo).port;
+    }
   } else {
     await app.start();
     connected = true;
@@ -452,12 +465,15 @@ export async function startSlack(opts: SlackOptions): Promise<SlackAdapter> {
       return connected && !stopped;
     },
     port,
+    httpHandler: receiver instanceof HTTPReceiver ? receiver.requestListener : undefined,
     async stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(pruneTimer);
-      await app.stop();
-      await Promise.allSettled([...inFlight]);
+      // With an external server there is no receiver server to stop (Bolt would refuse).
+      if (!(mode.kind === "http" && mode.port === "external")) await app.stop();
+      // Work acknowledged while waiting joins the set: wait until it is empty.
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
   };
 }
@@ -529,46 +545,6 @@ class AnswerQueue {
       this.schedule();
     });
   }
-}
-
-/**
- * Runs jobs one at a time per key; a job submitted while another runs replaces any job still
- * waiting, and everyone waiting is settled by the newest. Only the latest state of a message matters.
- */
-class Coalescer {
-  private readonly slots = new Map<string, { next?: { run: () => Promise<unknown>; waiters: Waiter[] } }>();
-
-  submit(key: string, run: () => Promise<unknown>): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let slot = this.slots.get(key);
-      const idle = !slot;
-      if (!slot) {
-        slot = {};
-        this.slots.set(key, slot);
-      }
-      slot.next = { run, waiters: [...(slot.next?.waiters ?? []), { resolve, reject }] };
-      if (idle) void this.drain(key, slot);
-    });
-  }
-
-  private async drain(key: string, slot: { next?: { run: () => Promise<unknown>; waiters: Waiter[] } }) {
-    while (slot.next) {
-      const job = slot.next;
-      slot.next = undefined;
-      try {
-        await job.run();
-        for (const w of job.waiters) w.resolve();
-      } catch (err) {
-        for (const w of job.waiters) w.reject(err);
-      }
-    }
-    this.slots.delete(key);
-  }
-}
-
-interface Waiter {
-  resolve: () => void;
-  reject: (err: unknown) => void;
 }
 
 /** Bolt's and the Web API client's log lines, into the adapter's pino logger. */

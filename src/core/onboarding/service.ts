@@ -9,6 +9,7 @@ import type { Logger } from "../logger.ts";
 import { LETTERS } from "../quiz/bank.ts";
 import type { Poster } from "../quiz/service.ts";
 import { type Button, notice, type Reply, reply } from "../reply.ts";
+import type { Telemetry } from "../telemetry.ts";
 
 /** A member of a workspace, as onboarding addresses them. */
 export interface Member {
@@ -46,6 +47,7 @@ export interface OnboardingOptions {
   stallDays: number;
   /** Send new members a welcome DM with a Start button. */
   welcome?: boolean;
+  telemetry?: Telemetry;
 }
 
 export const DEFAULT_TRACK = "docker-basics";
@@ -102,9 +104,11 @@ export class OnboardingService {
   async deliver(member: Member, track: Track, step: number, channelId?: string): Promise<boolean> {
     try {
       await this.o.messenger.dm(member, this.stepReply(track, step));
+      this.o.telemetry?.onboardingStep("sent");
       return true;
     } catch (err) {
       if (!(err instanceof DmClosedError)) throw err;
+      this.o.telemetry?.onboardingStep("dm_closed");
       await this.dmFailed(member, err.reason, channelId);
       return false;
     }
@@ -171,6 +175,7 @@ export class OnboardingService {
       await this.o.store.onboarding.setStatus(member, "active", now);
     }
     const advanced = await this.o.store.onboarding.advance(member, track.id, step, now);
+    if (advanced) this.o.telemetry?.onboardingStep("completed");
     if (!advanced) {
       const latest = (await this.o.store.onboarding.get(member)) ?? e;
       if (latest.status === "finished") return this.finishReply(member, track);

@@ -6,6 +6,7 @@ import { UserError } from "../errors.ts";
 import type { KnowledgeBase } from "../knowledge/loader.ts";
 import type { Logger } from "../logger.ts";
 import { notice, type Reply } from "../reply.ts";
+import type { Telemetry } from "../telemetry.ts";
 import { type BankQuestion, bank, LETTERS, pickQuestion } from "./bank.ts";
 import { questionReply, type RoundView, revealReply } from "./render.ts";
 
@@ -27,6 +28,7 @@ export interface QuizOptions {
   poster: Poster;
   /** Show who got it right by name in the reveal. */
   showNames: boolean;
+  telemetry?: Telemetry;
 }
 
 export function channelOf(caller: Caller): QuizChannel {
@@ -71,9 +73,11 @@ export class QuizService {
     try {
       const ref = await this.o.poster.post(ch, questionReply(this.view(opened.round), 0));
       await quiz.markPosted(opened.round.id, ref);
+      this.o.telemetry?.quizPost("posted");
       this.o.log.info({ round: opened.round.id, channel: ch.channelId, question: q.key }, "quiz round posted");
       return { ok: true as const, round: { ...opened.round, messageRef: ref, status: "open" as const } };
     } catch (err) {
+      this.o.telemetry?.quizPost("failed");
       await quiz.markFailed(opened.round.id);
       throw err;
     }
