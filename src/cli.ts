@@ -14,7 +14,10 @@ const USAGE = `Usage: dockhand <command>
   lint [DIR...]              check the built-in knowledge packs and, layered on them, a team's packs
   eval [FILE...]             score search on evaluation sets (default: ../shared/eval/dev.jsonl)
   bench                      measure search latency and memory
-  manifest slack [--url URL] print the Slack app manifest (Socket Mode; with --url, HTTP mode)`;
+  manifest slack [--url URL] print the Slack app manifest (Socket Mode; with --url, HTTP mode)
+  register discord [--guild ID]
+                             register the slash commands with Discord (once per release; needs
+                             DISCORD_TOKEN and DISCORD_APPLICATION_ID; --guild: one server only)`;
 
 class UsageError extends Error {}
 
@@ -84,6 +87,40 @@ async function main(argv: string[]): Promise<number> {
       const { slackManifest } = await import("./adapters/slack/manifest.ts");
       const { commands } = await import("../commands/index.ts");
       console.log(JSON.stringify(slackManifest(commands, values.url ? { requestUrl: values.url } : {}), null, 2));
+      return 0;
+    }
+    case "register": {
+      if (rest[0] !== "discord") throw new UsageError("Usage: dockhand register discord [--guild SERVER_ID]");
+      const { values } = parseArgs({ args: rest.slice(1), options: { guild: { type: "string" } } });
+      if (values.guild !== undefined && !/^\d{17,20}$/.test(values.guild))
+        throw new UsageError(
+          "--guild takes a server id: 17 to 20 digits (Discord: right-click the server → Copy Server ID).",
+        );
+      const { loadConfig } = await import("./config.ts");
+      let config: import("./config.ts").Config;
+      try {
+        config = loadConfig();
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      const { token, applicationId, apiUrl } = config.discord;
+      if (!token || !applicationId)
+        throw new UsageError(
+          `Set ${[!token && "DISCORD_TOKEN", !applicationId && "DISCORD_APPLICATION_ID"].filter(Boolean).join(" and ")} (in the environment or .env) first.`,
+        );
+      const { registerDiscordCommands } = await import("./adapters/discord/register.ts");
+      const { commands } = await import("../commands/index.ts");
+      try {
+        const done = await registerDiscordCommands(commands, {
+          token,
+          applicationId,
+          ...(apiUrl ? { apiUrl } : {}),
+          ...(values.guild ? { guildId: values.guild } : {}),
+        });
+        console.log(`Registered /${done.names.join(", /")} for ${done.scope}.`);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
       return 0;
     }
     case "lint":

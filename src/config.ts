@@ -43,6 +43,14 @@ export const configSchema = z.object({
   }),
   DISCORD_TOKEN: optional,
   DISCORD_APPLICATION_ID: optional,
+  /** Another Slack Web API base, e.g. GovSlack's https://slack-gov.com/api/ (or a local stand-in). */
+  SLACK_API_URL: optional.refine((v) => v === undefined || /^https?:\/\/\S+\/$/.test(v), {
+    message: "must be an http(s) URL ending in /, e.g. https://slack.com/api/",
+  }),
+  /** Another Discord REST base, e.g. a rate-limit proxy (or a local stand-in): http(s)://HOST/api. */
+  DISCORD_API_URL: optional.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), {
+    message: "must be an http(s) URL, e.g. https://discord.com/api",
+  }),
 });
 
 export interface Config {
@@ -55,8 +63,8 @@ export interface Config {
   timezone: string;
   quiz: { showNames: boolean; graceMs: number };
   onboarding: { channelId?: string; stallDays: number; welcome: boolean };
-  slack: { botToken?: string; appToken?: string; signingSecret?: string };
-  discord: { token?: string; applicationId?: string };
+  slack: { botToken?: string; appToken?: string; signingSecret?: string; apiUrl?: string };
+  discord: { token?: string; applicationId?: string; apiUrl?: string };
 }
 
 /** A setting that is wrong: the message names the variable, never its value. */
@@ -90,8 +98,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile = ".env
       welcome: c.DOCKHAND_WELCOME === "true",
     },
     port: c.PORT === undefined ? undefined : Number(c.PORT),
-    slack: { botToken: c.SLACK_BOT_TOKEN, appToken: c.SLACK_APP_TOKEN, signingSecret: c.SLACK_SIGNING_SECRET },
-    discord: { token: c.DISCORD_TOKEN, applicationId: c.DISCORD_APPLICATION_ID },
+    slack: {
+      botToken: c.SLACK_BOT_TOKEN,
+      appToken: c.SLACK_APP_TOKEN,
+      signingSecret: c.SLACK_SIGNING_SECRET,
+      apiUrl: c.SLACK_API_URL,
+    },
+    discord: { token: c.DISCORD_TOKEN, applicationId: c.DISCORD_APPLICATION_ID, apiUrl: c.DISCORD_API_URL },
   };
 }
 

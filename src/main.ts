@@ -1,18 +1,21 @@
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { ConsoleChat } from "./adapters/console/app.ts";
+import type { DiscordAdapter } from "./adapters/discord/app.ts";
 import type { SlackAdapter } from "./adapters/slack/app.ts";
 import { assemble } from "./assemble.ts";
 import { type Config, loadConfig, platformStatus } from "./config.ts";
 import { systemClock } from "./core/clock.ts";
 import { formatProblem, loadKnowledge } from "./core/knowledge/loader.ts";
 import { SearchIndex } from "./core/knowledge/search.ts";
-import { createLogger } from "./core/logger.ts";
-import type { Messenger } from "./core/onboarding/service.ts";
+import { createLogger, type Logger } from "./core/logger.ts";
+import type { Member, Messenger } from "./core/onboarding/service.ts";
 import type { Poster } from "./core/quiz/service.ts";
 import { validateTimezone } from "./core/schedule/recurrence.ts";
+import { Metrics } from "./ops/metrics.ts";
+import { type Check, type OpsServer, startOpsServer } from "./ops/server.ts";
 import { builtInPacks } from "./paths.ts";
-import { openStore } from "./store/index.ts";
+import { openStore, type Platform } from "./store/index.ts";
 
 /** Thrown for a start-up problem that a person fixes by changing settings or files. */
 export class StartupError extends Error {}
@@ -26,7 +29,8 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
     throw new StartupError((err as Error).message);
   }
   const platforms = platformStatus(config);
-  const chat = !platforms.some((p) => p.configured);
+  // With no chat platform and no port, this is the terminal chat; with a port, a service.
+  const chat = !platforms.some((p) => p.configured) && config.port === undefined;
   // In the terminal chat, logs go to stderr and only warnings show, so they do not interleave with answers.
   const log = createLogger({
     level: config.logLevel ?? (chat ? "warn" : "info"),
@@ -71,20 +75,31 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
   const clock = systemClock;
   // Quiz posts and onboarding DMs go out through the platform of the channel or member.
   let slack: SlackAdapter | undefined;
-  const slackOr = () => {
-    if (!slack) throw new Error("the Slack adapter is not connected yet");
-    return slack;
+  let discord: DiscordAdapter | undefined;
+  const adapterFor = (platform: Platform): { poster: Poster; messenger: Messenger } => {
+    if (platform === "console") return chatUi;
+    const adapter = platform === "slack" ? slack : discord;
+    if (!adapter) throw new Error(`the ${platform} adapter is not connected`);
+    return adapter;
   };
   const poster: Poster = {
-    post: (ch, r) => (ch.platform === "slack" ? slackOr().poster.post(ch, r) : chatUi.poster.post(ch, r)),
-    update: (ch, ref, r) =>
-      ch.platform === "slack" ? slackOr().poster.update(ch, ref, r) : chatUi.poster.update(ch, ref, r),
+    post: (ch, r) => adapterFor(ch.platform).poster.post(ch, r),
+    update: (ch, ref, r) => adapterFor(ch.platform).poster.update(ch, ref, r),
   };
   const messenger: Messenger = {
-    dm: (m, r) => (m.platform === "slack" ? slackOr().messenger.dm(m, r) : chatUi.messenger.dm(m, r)),
-    notice: (c, m, r) =>
-      m.platform === "slack" ? slackOr().messenger.notice(c, m, r) : chatUi.messenger.notice(c, m, r),
+    dm: (m, r) => adapterFor(m.platform).messenger.dm(m, r),
+    notice: (c, m, r) => adapterFor(m.platform).messenger.notice(c, m, r),
   };
+  const s = config.slack;
+  const d = config.discord;
+  const slackWanted = platforms.some((p) => p.platform === "slack" && p.configured);
+  const discordWanted = platforms.some((p) => p.platform === "discord" && p.configured);
+  const metrics = new Metrics({
+    adapters: () => ({
+      ...(slackWanted ? { slack: slack?.ready === true } : {}),
+      ...(discordWanted ? { discord: discord?.ready === true } : {}),
+    }),
+  });
   const {
     dispatcher,
     onboarding,
@@ -101,58 +116,112 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
     timezone,
     quiz: config.quiz,
     onboarding: config.onboarding,
+    telemetry: metrics,
   });
   const scheduler = makeScheduler(`${hostname()}-${process.pid}`);
   const say = (line: string) => io.stderr.write(`${line}\n`);
   say(
     `Dockhand: ${kb.entries.length} knowledge entries, ${kb.tracks.length} track(s); store: ${store.dialect === "postgres" ? "PostgreSQL" : config.sqlitePath}`,
   );
-  const s = config.slack;
+
+  // Everything opened so far is closed again if start-up fails half-way.
+  let ops: OpsServer | undefined;
+  const closeAll = async () => {
+    await scheduler.stop();
+    await Promise.allSettled([slack?.stop(), discord?.stop()]);
+    await ops?.close();
+    await store.close();
+  };
   try {
-    if (s.botToken && (s.appToken || (s.signingSecret && config.port))) {
+    if (config.port !== undefined) {
+      ops = await startOpsServer({
+        port: config.port,
+        log,
+        metrics,
+        health: async () => {
+          try {
+            await store.ping();
+            return { process: { ok: true }, store: { ok: true } };
+          } catch (err) {
+            return {
+              process: { ok: true },
+              store: { ok: false, detail: `the database does not answer: ${(err as Error).message}` },
+            };
+          }
+        },
+        ready: () => readiness({ slackWanted, discordWanted, slack, discord }),
+        fallback: (req, res) => {
+          if (slack?.httpHandler) slack.httpHandler(req, res);
+          else res.writeHead(404, { "content-type": "application/json" }).end('{"ok":false,"error":"not found"}\n');
+        },
+      });
+    }
+    const welcome = (m: Member, channelId?: string) => onboarding.welcome(m, channelId).then(() => undefined);
+    if (slackWanted && s.botToken) {
       // Loaded only when Slack is configured, so the terminal chat starts quickly.
       const { startSlack } = await import("./adapters/slack/app.ts");
-      slack = await startSlack({
+      try {
+        slack = await startSlack({
+          dispatcher,
+          store,
+          log,
+          clock,
+          graceMs: config.quiz.graceMs,
+          // A few quick retries: without a network, start-up fails in seconds instead of retrying for minutes.
+          webRetries: 3,
+          ...(s.apiUrl ? { apiUrl: s.apiUrl } : {}),
+          mode: s.appToken
+            ? { kind: "socket", botToken: s.botToken, appToken: s.appToken }
+            : { kind: "http", botToken: s.botToken, signingSecret: s.signingSecret as string, port: "external" },
+          // member_joined_channel fires for every channel the bot is in: welcome only in the onboarding channel.
+          onMemberJoined: (m, w) =>
+            w.event === "team_join" || (config.onboarding.channelId && w.channelId === config.onboarding.channelId)
+              ? welcome(m, w.channelId)
+              : Promise.resolve(),
+        });
+      } catch (err) {
+        throw new StartupError(`Slack did not start: ${(err as Error).message}`);
+      }
+    }
+    if (discordWanted && d.token && d.applicationId) {
+      const { startDiscord } = await import("./adapters/discord/app.ts");
+      discord = await startDiscord({
         dispatcher,
+        kb,
+        search,
         store,
         log,
-        clock,
+        token: d.token,
+        applicationId: d.applicationId,
+        ...(d.apiUrl ? { apiUrl: d.apiUrl } : {}),
         graceMs: config.quiz.graceMs,
-        mode: s.appToken
-          ? { kind: "socket", botToken: s.botToken, appToken: s.appToken }
-          : {
-              kind: "http",
-              botToken: s.botToken,
-              signingSecret: s.signingSecret as string,
-              port: config.port as number,
-            },
-        // member_joined_channel fires for every channel the bot is in: welcome only in the onboarding channel.
-        onMemberJoined: (m, w) =>
-          w.event === "team_join" || (config.onboarding.channelId && w.channelId === config.onboarding.channelId)
-            ? onboarding.welcome(m, w.channelId).then(() => undefined)
-            : Promise.resolve(),
+        telemetry: metrics,
+        ...(config.onboarding.welcome ? { onMemberJoined: (m: Member) => welcome(m) } : {}),
       });
     }
   } catch (err) {
-    await store.close();
-    throw new StartupError(`Slack did not start: ${(err as Error).message}`);
+    await closeAll().catch(() => undefined);
+    throw err instanceof StartupError ? err : new StartupError((err as Error).message);
   }
   for (const p of platforms) {
-    const started = p.platform === "slack" && slack !== undefined;
+    const started = (p.platform === "slack" && slack) || (p.platform === "discord" && discord);
+    say(`  ${p.platform}: ${started ? `connected; ${p.why}` : p.why}`);
+  }
+  if (ops) say(`  http: /healthz, /readyz and /metrics on port ${ops.port}`);
+
+  if (slack || discord || ops) {
+    // A service: run until SIGTERM or SIGINT, then stop taking work, finish what is in flight and close.
+    scheduler.start(15_000);
     say(
-      `  ${p.platform}: ${started ? `connected; ${p.why}` : p.configured ? `${p.why}, but this version has no ${p.platform} adapter yet` : p.why}`,
+      slack || discord
+        ? "Dockhand is running. Ctrl-C stops it."
+        : "Dockhand is running as a service with no chat platform connected (set Slack or Discord tokens; see README.md).",
     );
+    const signal = await nextSignal();
+    await shutdown(signal, { log, ops, closeAll, say });
+    return;
   }
   try {
-    if (slack) {
-      scheduler.start(15_000);
-      say("Dockhand is running. Ctrl-C stops it.");
-      await new Promise<void>((resolve) => {
-        process.once("SIGINT", resolve);
-        process.once("SIGTERM", resolve);
-      });
-      return;
-    }
     say(
       interactive
         ? "No chat platform connected: this is the terminal chat. Try /docker volumes vs bind mounts (numbers press buttons, Ctrl-D quits). See README.md to connect Slack or Discord."
@@ -161,9 +230,70 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
     scheduler.start(15_000);
     await chatUi.run(dispatcher);
   } finally {
-    await scheduler.stop();
-    await slack?.stop();
-    await store.close();
+    await closeAll();
     log.flush?.();
   }
+}
+
+/** Shutdown must finish within this; the hard stop comes a little earlier than the 10 s promised. */
+export const SHUTDOWN_DEADLINE_MS = 9_000;
+
+function nextSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (sig: NodeJS.Signals) => {
+      process.off("SIGINT", on);
+      process.off("SIGTERM", on);
+      resolve(sig);
+    };
+    process.on("SIGINT", on);
+    process.on("SIGTERM", on);
+  });
+}
+
+/**
+ * Stops taking new work (health checks turn 503, the scheduler and adapters stop), waits for work
+ * in flight, then closes the adapters and the database. A second signal, or the deadline, exits at once.
+ */
+async function shutdown(
+  signal: NodeJS.Signals,
+  o: { log: Logger; ops: OpsServer | undefined; closeAll: () => Promise<void>; say: (line: string) => void },
+): Promise<void> {
+  const started = Date.now();
+  o.say(`${signal}: stopping (finishing work in flight; a second signal stops at once)`);
+  o.log.info({ signal }, "shutting down");
+  const now = (sig: NodeJS.Signals) => {
+    o.log.warn({ signal: sig }, "second signal: exiting at once");
+    o.log.flush?.();
+    process.exit(sig === "SIGINT" ? 130 : 143);
+  };
+  process.once("SIGINT", now);
+  process.once("SIGTERM", now);
+  const deadline = setTimeout(() => {
+    o.log.error({ afterMs: SHUTDOWN_DEADLINE_MS }, "shutdown did not finish in time; exiting");
+    o.log.flush?.();
+    process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS);
+  try {
+    await o.ops?.drain();
+    await o.closeAll();
+    o.log.info({ tookMs: Date.now() - started }, "stopped");
+    o.log.flush?.();
+  } finally {
+    clearTimeout(deadline);
+  }
+}
+
+function readiness(a: {
+  slackWanted: boolean;
+  discordWanted: boolean;
+  slack: SlackAdapter | undefined;
+  discord: DiscordAdapter | undefined;
+}): Record<string, Check> {
+  const checks: Record<string, Check> = {};
+  if (a.slackWanted) checks.slack = a.slack?.ready ? { ok: true } : { ok: false, detail: "not connected to Slack" };
+  if (a.discordWanted)
+    checks.discord = a.discord?.ready ? { ok: true } : { ok: false, detail: "not connected to Discord" };
+  if (!a.slackWanted && !a.discordWanted)
+    checks.chat = { ok: false, detail: "no chat platform configured: set Slack or Discord tokens (see README.md)" };
+  return checks;
 }

@@ -229,15 +229,7 @@ async function startChild(kind: "bare" | "dockhand" | "sink", apiUrl: string) {
   const self = fileURLToPath(import.meta.url);
   const child = spawn(
     process.execPath,
-    [
-      ...(process.env.BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir=" + process.env.BENCH_PROF] : []),
-      "--import",
-      import.meta.resolve("tsx"),
-      self,
-      "serve",
-      kind,
-      apiUrl,
-    ],
+    [...profileArgs(), "--import", import.meta.resolve("tsx"), self, "serve", kind, apiUrl],
     {
       stdio: ["ignore", "pipe", "inherit"],
     },

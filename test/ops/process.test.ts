@@ -1,0 +1,194 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
+import { createServer } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { buttonsIn } from "../fakes/slack/harness.ts";
+import { asForm, asPayload, buttonPress, postSigned, slashCommand } from "../fakes/slack/payloads.ts";
+import { BOT_TOKEN, SIGNING_SECRET, SlackStandIn } from "../fakes/slack/standin.ts";
+
+/**
+ * The real process, as `npm start` and the container run it: `dockhand start` in a child process
+ * with a port, then signals. These tests are about what an operator sees: health endpoints, a
+ * clean exit within 10 seconds, and no acknowledged answer lost on the way down.
+ */
+const bin = fileURLToPath(new URL("../../src/bin.js", import.meta.url));
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+interface Running {
+  child: ChildProcess;
+  port: number;
+  dir: string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+}
+
+let cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+async function startDockhand(env: Record<string, string>): Promise<Running> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockhand-proc-"));
+  const port = await freePort();
+  const child = spawn(process.execPath, [bin, "start"], {
+    cwd: dir, // no .env from the repository
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: dir,
+      PORT: String(port),
+      DOCKHAND_DB_PATH: path.join(dir, "dockhand.db"),
+      LOG_LEVEL: "warn",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let err = "";
+  child.stderr?.on("data", (c: Buffer) => {
+    err += c.toString();
+  });
+  child.stdout?.resume();
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal, at: Date.now() })),
+  );
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGKILL");
+      await exited;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const started = Date.now();
+  while (!/Dockhand is running/.test(err)) {
+    if (child.exitCode !== null) throw new Error(`dockhand exited early (${child.exitCode}):\n${err}`);
+    if (Date.now() - started > 30_000) throw new Error(`dockhand did not start:\n${err}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child, port, dir, stderr: () => err, exited };
+}
+
+describe("dockhand start as a service", () => {
+  it("with a port and no chat tokens: serves health and metrics, and stops on SIGTERM with exit 0", async () => {
+    const d = await startDockhand({});
+    const base = `http://127.0.0.1:${d.port}`;
+    const health = await fetch(`${base}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ ok: true, checks: { process: { ok: true }, store: { ok: true } } });
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(JSON.stringify(await ready.json())).toContain("no chat platform configured");
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain("# TYPE dockhand_commands_total counter");
+    expect(metrics).toContain("process_cpu_seconds_total");
+
+    const sent = Date.now();
+    d.child.kill("SIGTERM");
+    const { code, at } = await d.exited;
+    expect(code).toBe(0);
+    expect(at - sent).toBeLessThan(10_000);
+    expect(d.stderr()).toContain("SIGTERM: stopping");
+  }, 40_000);
+
+  it("says which port is taken instead of a stack trace", async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, r));
+    cleanups.push(() => new Promise<void>((r) => blocker.close(() => r())));
+    const port = (blocker.address() as { port: number }).port;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockhand-proc-"));
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const child = spawn(process.execPath, [bin, "start"], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "", PORT: String(port), DOCKHAND_DB_PATH: path.join(dir, "d.db") },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let err = "";
+    child.stderr.on("data", (c: Buffer) => {
+      err += c.toString();
+    });
+    const code = await new Promise<number | null>((r) => child.once("exit", r));
+    expect(code).toBe(2);
+    expect(err).toContain(`PORT ${port} is already in use`);
+    expect(err).not.toMatch(/\n\s+at /); // no stack trace
+  }, 40_000);
+});
+
+describe("SIGTERM during an answer storm (Slack over HTTP)", () => {
+  it("loses no acknowledged answer and exits 0 within 10 seconds", async () => {
+    const standIn = await SlackStandIn.start();
+    cleanups.push(() => standIn.close());
+    const d = await startDockhand({
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: standIn.apiUrl,
+    });
+    const events = `http://127.0.0.1:${d.port}/slack/events`;
+
+    // A quiz question in #C1.
+    const posted = await postSigned(
+      events,
+      asForm(slashCommand({ text: "quiz now", responseUrl: standIn.responseUrl() })),
+    );
+    expect(posted.status).toBe(200);
+    let answers: { actionId: string }[] = [];
+    for (let i = 0; i < 200 && answers.length === 0; i++) {
+      const question = [...standIn.messages.values()].find((m) => m.channel === "C1");
+      answers = question ? buttonsIn(question.blocks).filter((b) => b.actionId.startsWith("v1|answer|")) : [];
+      if (answers.length === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(answers.length).toBeGreaterThanOrEqual(2);
+
+    // 80 people answer; the process is told to stop while the presses are still coming in.
+    const acked: string[] = [];
+    const presses: Promise<void>[] = [];
+    let sentAt = 0;
+    for (let i = 0; i < 80; i++) {
+      const user = `U${1000 + i}`;
+      const choice = answers[i % answers.length] as { actionId: string };
+      presses.push(
+        postSigned(
+          events,
+          asPayload(
+            buttonPress({ actionId: choice.actionId, user, userName: user, responseUrl: standIn.responseUrl() }),
+          ),
+        ).then(
+          (r) => {
+            if (r.status === 200) acked.push(user);
+          },
+          () => {}, // refused or cut: not acknowledged, so not promised
+        ),
+      );
+      if (i === 30) {
+        sentAt = Date.now();
+        d.child.kill("SIGTERM");
+      }
+      if (i % 10 === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    await Promise.all(presses);
+    const { code, at } = await d.exited;
+    expect(code).toBe(0);
+    expect(at - sentAt).toBeLessThan(10_000);
+    expect(acked.length).toBeGreaterThan(10);
+
+    const db = new Database(path.join(d.dir, "dockhand.db"), { readonly: true });
+    try {
+      const stored = new Set(
+        (db.prepare("select user_id from quiz_answers").all() as { user_id: string }[]).map((r) => r.user_id),
+      );
+      const lost = acked.filter((u) => !stored.has(u));
+      expect(lost).toEqual([]);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+});
