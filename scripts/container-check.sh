@@ -168,7 +168,7 @@ field() {
     const cfg = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).Docker.config ?? {};
     const v = { command: [...(cfg.Entrypoint ?? []), ...(cfg.Cmd ?? [])], health: cfg.Healthcheck?.Test ?? [],
       user: [cfg.User ?? ""], workdir: [cfg.WorkingDir || "/"], volumes: Object.keys(cfg.Volumes ?? {}),
-      ports: Object.keys(cfg.ExposedPorts ?? {}) }[process.argv[2]];
+      ports: Object.keys(cfg.ExposedPorts ?? {}), env: cfg.Env ?? [] }[process.argv[2]];
     process.stdout.write(v.map((s) => s + "\0").join(""));' "$work/inspect.json" "$1"
 }
 mapfile -d '' -t command < <(field command)
@@ -177,6 +177,7 @@ mapfile -d '' -t user_field < <(field user)
 mapfile -d '' -t workdir_field < <(field workdir)
 mapfile -d '' -t volumes < <(field volumes)
 mapfile -d '' -t ports < <(field ports)
+mapfile -d '' -t image_env < <(field env)
 user=${user_field[0]:-}
 workdir=${workdir_field[0]}
 say "command: ${command[*]:-none}; healthcheck: ${health[*]:-none}; user: ${user:-none}; volumes: ${volumes[*]:-none}; ports: ${ports[*]:-none}"
@@ -186,7 +187,6 @@ say "command: ${command[*]:-none}; healthcheck: ${health[*]:-none}; user: ${user
   fail "the image's command runs through a shell (${command[*]}); use the exec form so node gets SIGTERM"
 [[ $user =~ ^([0-9]+)(:([0-9]+))?$ ]] || fail "the image's USER '${user}' is not numeric (USER 10001:10001)"
 uid=${BASH_REMATCH[1]}
-gid=${BASH_REMATCH[3]:-$uid}
 ((uid != 0)) || fail "the image runs as root (USER $user)"
 case ${health[0]:-} in
   CMD) health=("${health[@]:1}") ;;
@@ -242,12 +242,11 @@ say "better-sqlite3 loads in the image"
 # --- 6. run it: health, user, SIGTERM ------------------------------------------------------------
 step "starting: ${command[*]}"
 port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
-data=$work/data
-mkdir -p "$data"
-chown "$uid:$gid" "$data"
 marker=dockhand-container-check-$$-$RANDOM
 # PORT is overridden only because chroot isolation shares the host's network, where 3000 may be taken.
-buildah run --user "$user" -e "PORT=$port" -e "DOCKHAND_CONTAINER_CHECK=$marker" -v "$data:/data" \
+# No -v for /data: buildah gives each VOLUME of the image a fresh volume of its own (seeded from the
+# image, like an anonymous volume with `docker run`), and it would win over a bind mount anyway.
+buildah run --user "$user" -e "PORT=$port" -e "DOCKHAND_CONTAINER_CHECK=$marker" \
   "$ctr" -- "${command[@]}" </dev/null >"$work/app.log" 2>&1 &
 run_pid=$!
 
@@ -293,6 +292,13 @@ read -r _ real effective _ < <(grep '^Uid:' "/proc/$app_pid/status")
 ((real != 0 && effective != 0)) || fail "the app's process runs as root (uid $real/$effective)"
 ((effective == uid)) || fail "the app's process runs as uid $effective, not the image's USER $uid"
 say "the app runs as uid $effective"
+
+# The non-root user could create its database in the volume (seen through the app's own root).
+db_path=$(printf '%s\n' "${image_env[@]}" | sed -n 's/^DOCKHAND_DB_PATH=//p' | tail -1)
+if [[ $db_path == /data/* ]]; then
+  [[ -f /proc/$app_pid/root$db_path ]] || fail "the app has no database at $db_path in its /data volume"
+  say "the app keeps its database at $db_path in the volume"
+fi
 
 step "sending SIGTERM to the app (pid $app_pid)"
 kill -TERM "$app_pid"
