@@ -180,7 +180,13 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
               : Promise.resolve(),
         });
       } catch (err) {
-        throw new StartupError(`Slack did not start: ${(err as Error).message}`);
+        const message = (err as Error).message;
+        const hint = /request error|fetch failed|ENOTFOUND|ECONNREFUSED/i.test(message)
+          ? " (Slack's Web API could not be reached: check the network, a proxy, or SLACK_API_URL)"
+          : /invalid_auth|not_authed|token_revoked|account_inactive/.test(message)
+            ? " (SLACK_BOT_TOKEN was refused: copy the Bot User OAuth Token again)"
+            : "";
+        throw new StartupError(`Slack did not start: ${message}${hint}`);
       }
     }
     if (discordWanted && d.token && d.applicationId) {
