@@ -179,8 +179,11 @@ export async function startDiscord(opts: DiscordOptions): Promise<DiscordAdapter
     },
   };
 
+  /** The server each member was last sent a DM for (see workspaceOf). */
+  const dmServers = new Map<string, string>();
   const messenger: Messenger = {
     async dm(member, reply) {
+      dmServers.set(member.userId, member.workspaceId);
       try {
         const user = await client.users.fetch(member.userId);
         const channel = await user.createDM();
@@ -206,12 +209,38 @@ export async function startDiscord(opts: DiscordOptions): Promise<DiscordAdapter
   };
 
   // --- inbound ------------------------------------------------------------------------------
-  const callerOf = (i: Interaction): Caller => {
+  /**
+   * A DM has no server, but onboarding keys a member by server: a button pressed in the bot's DM
+   * belongs to the server Dockhand last wrote to that member for (this run), else to the server of
+   * their most recent onboarding enrolment, else to the only server the bot is in.
+   */
+  const workspaceOf = async (i: Interaction): Promise<string> => {
+    if (i.guildId) return i.guildId;
+    const known = dmServers.get(i.user.id);
+    if (known) return known;
+    try {
+      const row = await opts.store.db
+        .selectFrom("onboard_enrolments")
+        .select("workspace_id")
+        .where("platform", "=", "discord")
+        .where("user_id", "=", i.user.id)
+        .orderBy("last_activity_at", "desc")
+        .limit(1)
+        .executeTakeFirst();
+      if (row) return row.workspace_id;
+    } catch (err) {
+      log.warn({ err: errorText(err) }, "could not look up the server of a DM");
+    }
+    const guilds = [...client.guilds.cache.keys()];
+    return guilds.length === 1 ? (guilds[0] as string) : "dm";
+  };
+
+  const callerOf = async (i: Interaction): Promise<Caller> => {
     const member = i.member;
     const display = member && "displayName" in member ? member.displayName : (i.user.globalName ?? i.user.username);
     return {
       platform: "discord",
-      workspaceId: i.guildId ?? "dm",
+      workspaceId: await workspaceOf(i),
       channelId: i.channelId ?? `dm-${i.user.id}`,
       userId: i.user.id,
       userName: display || i.user.username,
@@ -225,7 +254,7 @@ export async function startDiscord(opts: DiscordOptions): Promise<DiscordAdapter
 
   const onCommand = async (i: ChatInputCommandInteraction) => {
     const options = Object.fromEntries(i.options.data.map((o) => [o.name, o.value]));
-    const work = dispatcher.command(i.commandName, options, callerOf(i));
+    const work = callerOf(i).then((caller) => dispatcher.command(i.commandName, options, caller));
     let reply = await within(work, deferAfter);
     let deferred: "public" | "ephemeral" | undefined;
     if (!reply) {
@@ -238,7 +267,7 @@ export async function startDiscord(opts: DiscordOptions): Promise<DiscordAdapter
   };
 
   const onButton = async (i: ButtonInteraction) => {
-    const work = dispatcher.action(i.customId, callerOf(i));
+    const work = callerOf(i).then((caller) => dispatcher.action(i.customId, caller));
     let reply = await within(work, deferAfter);
     if (!reply) {
       await i.deferUpdate();
@@ -246,16 +275,16 @@ export async function startDiscord(opts: DiscordOptions): Promise<DiscordAdapter
       const [first, ...rest] = messagesOf(reply);
       if (reply.replaceOriginal && first) {
         await i.editReply(first);
-        for (const m of rest) await i.followUp(m);
+        for (const m of rest) await i.followUp(withFlags(m, reply, i));
       } else {
-        for (const m of messagesOf(reply)) await i.followUp(withFlags(m, reply));
+        for (const m of messagesOf(reply)) await i.followUp(withFlags(m, reply, i));
       }
       return;
     }
     const [first, ...rest] = messagesOf(reply);
     if (reply.replaceOriginal && first) {
       await i.update(first);
-      for (const m of rest) await i.followUp(withFlags(m, reply));
+      for (const m of rest) await i.followUp(withFlags(m, reply, i));
       return;
     }
     await answerInteraction(i, reply, undefined);
@@ -269,13 +298,13 @@ export async function startDiscord(opts: DiscordOptions): Promise<DiscordAdapter
     const messages = messagesOf(reply);
     const [first, ...rest] = messages;
     if (!first) return;
-    const ephemeral = reply.visibility === "ephemeral";
-    if (!deferred) await i.reply(withFlags(first, reply));
+    const ephemeral = onlyMe(reply, i);
+    if (!deferred) await i.reply(withFlags(first, reply, i));
     else if (deferred === "public" && ephemeral) {
       await i.deleteReply();
-      await i.followUp(withFlags(first, reply));
+      await i.followUp(withFlags(first, reply, i));
     } else await i.editReply(first);
-    for (const m of rest) await i.followUp(withFlags(m, reply));
+    for (const m of rest) await i.followUp(withFlags(m, reply, i));
   };
 
   const onAutocomplete = async (i: AutocompleteInteraction) => {
@@ -322,6 +351,11 @@ export async function startDiscord(opts: DiscordOptions): Promise<DiscordAdapter
     const code = (err as { code?: string }).code;
     if (code === "TokenInvalid")
       throw new DiscordTokenError("DISCORD_TOKEN was refused by Discord: copy the bot token again (Bot → Reset Token)");
+    // Gateway close 4014: welcomes need the privileged Server Members intent, off by default.
+    if (code === "DisallowedIntents" || /disallowed intents/i.test(errorText(err)))
+      throw new Error(
+        "Discord refused the Server Members intent that welcomes need: turn on Bot → Privileged Gateway Intents → Server Members Intent in the Developer Portal, or set DOCKHAND_WELCOME=false",
+      );
     throw new Error(`could not connect to Discord: ${errorText(err)}`);
   }
   await ready;
@@ -344,8 +378,16 @@ export async function startDiscord(opts: DiscordOptions): Promise<DiscordAdapter
   };
 }
 
-function withFlags(m: DiscordMessage, reply: Reply) {
-  return reply.visibility === "ephemeral" ? { ...m, flags: MessageFlags.Ephemeral as const } : m;
+/**
+ * Only-me replies are ephemeral in a server. A DM is private already, and an ephemeral message
+ * there vanishes when Discord reloads: an onboarding step card must stay in the DM.
+ */
+function onlyMe(reply: Reply, i: Interaction): boolean {
+  return reply.visibility === "ephemeral" && i.inGuild();
+}
+
+function withFlags(m: DiscordMessage, reply: Reply, i: Interaction) {
+  return onlyMe(reply, i) ? { ...m, flags: MessageFlags.Ephemeral as const } : m;
 }
 
 /** Network trouble and 5xx: worth another try. 4xx (including a 429 discord.js gave up on) are not. */

@@ -8,7 +8,7 @@ export const MAX_CHOICES = 25;
 type Choice = { name: string; value: string };
 
 interface Names {
-  /** Entry titles and aliases, lower-cased, with the entry's index. */
+  /** Entry titles, then aliases, lower-cased, with the entry's index. */
   names: { key: string; entry: number }[];
   tags: string[];
   zones: string[];
@@ -22,8 +22,11 @@ function namesOf(kb: KnowledgeBase): Names {
   let n = cache.get(kb);
   if (!n) {
     const names: Names["names"] = [];
+    // Titles first: "volu" should offer "Volumes vs bind mounts" before the entry whose alias is "VOLUME instruction".
     kb.entries.forEach((e, i) => {
       names.push({ key: e.title.toLowerCase(), entry: i });
+    });
+    kb.entries.forEach((e, i) => {
       for (const a of e.aliases) names.push({ key: a.toLowerCase(), entry: i });
     });
     const tags = [...new Set(kb.entries.flatMap((e) => e.tags))].sort();
