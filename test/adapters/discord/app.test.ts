@@ -223,6 +223,58 @@ describe("Discord adapter: buttons", () => {
   });
 });
 
+describe("Discord adapter: slow work", () => {
+  /** Every command and button takes 30 ms longer than the adapter waits before it defers. */
+  const slow = (d: Dispatcher): Dispatcher =>
+    Object.assign(Object.create(d) as Dispatcher, {
+      command: async (...a: Parameters<Dispatcher["command"]>) => {
+        await new Promise((r) => setTimeout(r, 30));
+        return d.command(...a);
+      },
+      action: async (...a: Parameters<Dispatcher["action"]>) => {
+        await new Promise((r) => setTimeout(r, 30));
+        return d.action(...a);
+      },
+    });
+
+  it("defers first, then edits the answer in, or replaces the placeholder with an only-me follow-up", async () => {
+    h = await startDiscordHarness({ deferAfterMs: 5, wrap: slow });
+    const { discord } = h;
+    const answer = await discord.interact(discord.slash("docker", { question: "volumes vs bind mounts" }));
+    expect(answer.callback).toEqual({ type: 5, data: { flags: 0 } });
+    const edit = await answer.waitForEdit();
+    expect(edit.path).toMatch(/\/messages\/@original$/);
+    expect(edit.body.embeds[0].title).toMatch(/volumes vs bind mounts/i);
+    expect(edit.body.allowed_mentions).toEqual({ parse: [] });
+
+    const unknown = await discord.interact(discord.slash("docker", { question: "zzqqxx" }));
+    expect(unknown.callback.type).toBe(5);
+    const followUp = await unknown.waitForFollowUp();
+    expect(followUp.body.flags).toBe(MessageFlags.Ephemeral);
+    expect(followUp.body.embeds[0].description).toMatch(/nothing on “zzqqxx”/);
+    const hook = `/webhooks/${discord.applicationId}/${unknown.payload.token}`;
+    expect(discord.requests.filter((r) => r.path.startsWith(hook)).map((r) => `${r.method} ${r.path}`)).toEqual([
+      `DELETE ${hook}/messages/@original`,
+      `POST ${hook}`,
+    ]);
+  });
+
+  it("defers a slow button with an update, then edits the message it is on", async () => {
+    h = await startDiscordHarness({ deferAfterMs: 5, wrap: slow });
+    const { discord } = h;
+    // The tag list is only-me: after the public defer it comes as an ephemeral follow-up.
+    const list = await discord.interact(discord.slash("topics"));
+    await list.waitForFollowUp();
+    const tags = [...discord.messages.values()].find((m) => buttonsOf(m).some((b) => /^containers/.test(b.label)));
+    expect(tags?.flags).toBe(MessageFlags.Ephemeral);
+    const press = await discord.interact(discord.button(buttonId(tags, /^containers/), { message: tags }));
+    expect(press.callback).toEqual({ type: 6 });
+    const edit = await press.waitForEdit();
+    expect(edit.body.embeds[0].title).toMatch(/^Topics tagged containers/);
+    expect(discord.messages.get(tags?.id ?? "")?.embeds[0]?.title).toMatch(/^Topics tagged containers/);
+  });
+});
+
 describe("Discord adapter: stopping", () => {
   it("stop() waits for an interaction in flight, which still gets its answer", async () => {
     let release: () => void = () => {};
