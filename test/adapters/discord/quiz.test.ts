@@ -165,3 +165,34 @@ it("retries a quiz post after a 500 with the same nonce, so Discord shows it onc
     message,
   ]);
 });
+
+it("posts a scheduled question from the scheduler once, and the close job reveals it", async () => {
+  h = await startDiscordHarness({ admins: [ALICE.id] });
+  const { discord, clock } = h;
+  const set = await discord.interact(
+    discord.slash("quiz", { action: "schedule", time: "09:30", timezone: "UTC", close_after: "1h" }),
+  );
+  expect(set.callback.data.flags ?? 0).toBe(0);
+  expect(set.callback.data.embeds[0].description).toMatch(/^Daily quiz set for this channel: 09:30 UTC/);
+
+  const scheduler = h.parts.scheduler("test");
+  const other = h.parts.scheduler("another-replica");
+  try {
+    clock.set("2026-01-05T09:30:00Z");
+    await Promise.all([scheduler.tick(), other.tick()]);
+    const post = await discord.waitFor(channelPost(discord.channelId));
+    expect(post.body).toMatchObject({ enforce_nonce: true, allowed_mentions: { parse: [] } });
+    const message = postedMessage(discord, post);
+    await scheduler.tick();
+    expect(discord.requests.filter(channelPost(discord.channelId))).toHaveLength(1);
+
+    await answer(h, message, 0, BOB);
+    clock.set("2026-01-05T10:31:00Z");
+    await scheduler.tick();
+    await expect.poll(() => discord.messages.get(message.id)?.embeds[0]?.title).toMatch(/^Quiz answer: /);
+    expect(textOf(discord.messages.get(message.id))).toContain("1 answer.");
+  } finally {
+    await scheduler.stop();
+    await other.stop();
+  }
+});

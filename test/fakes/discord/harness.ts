@@ -35,6 +35,9 @@ export const TEST_CLIENT: Partial<ClientOptions> = {
   ws: { buildIdentifyThrottler: () => ({ waitForIdentify: async () => {} }) },
 };
 
+/** The quiz's grace period (scheduler and post retries), as DOCKHAND_QUIZ_GRACE_MINUTES defaults it. */
+const GRACE_MS = 60 * 60_000;
+
 export interface DiscordHarnessOptions {
   standin?: DiscordStandinOptions;
   /** DOCKHAND_ADMINS, e.g. `discord:<user id>` or a bare user id. */
@@ -43,6 +46,7 @@ export interface DiscordHarnessOptions {
   welcome?: boolean;
   /** Where DM-closed notices go when the member is not in a channel (ONBOARDING_CHANNEL). */
   onboardChannel?: string;
+  /** The quiz's grace period (default 60 minutes). */
   graceMs?: number;
   deferAfterMs?: number;
   log?: Logger;
@@ -96,7 +100,7 @@ export async function startDiscordHarness(o: DiscordHarnessOptions = {}): Promis
     messenger,
     admins: new Set(o.admins ?? []),
     timezone: "UTC",
-    quiz: { showNames: true, graceMs: o.graceMs ?? 10_000 },
+    quiz: { showNames: true, graceMs: o.graceMs ?? GRACE_MS },
     onboarding: {
       stallDays: 7,
       welcome: o.welcome ?? false,
@@ -118,7 +122,7 @@ export async function startDiscordHarness(o: DiscordHarnessOptions = {}): Promis
       token: discord.token,
       applicationId: discord.applicationId,
       apiUrl: discord.apiUrl,
-      graceMs: o.graceMs ?? 10_000,
+      graceMs: o.graceMs ?? GRACE_MS,
       client: TEST_CLIENT,
       ...(o.deferAfterMs !== undefined ? { deferAfterMs: o.deferAfterMs } : {}),
       ...(o.welcome ? { onMemberJoined: (m: Member) => parts.onboarding.welcome(m).then(() => undefined) } : {}),
