@@ -196,3 +196,17 @@ it("posts a scheduled question from the scheduler once, and the close job reveal
     await other.stop();
   }
 });
+
+it("takes twelve answers at once: each is acked and stored, and the count edits coalesce to the final number", async () => {
+  const crowd = Array.from({ length: 12 }, (_, i) => user(`13000000000000000${String(i).padStart(2, "0")}`, `u${i}`));
+  h = await startDiscordHarness({ standin: { users: crowd } });
+  const { discord } = h;
+  const { message } = await postQuestion(h, crowd[0]);
+  const acks = await Promise.all(crowd.map((u, i) => answer(h as DiscordHarness, message, i % 3, u)));
+  for (const a of acks) expect(a.callback.data.embeds[0].description).toMatch(/^Locked in/);
+  const round = await h.store.quiz.openRoundIn(h.channel);
+  expect((await h.store.quiz.answerCounts(round?.id ?? 0)).total).toBe(12);
+  await expect.poll(() => textOf(discord.messages.get(message.id))).toContain("12 answers so far");
+  // One edit at a time per message, and only the newest waiting one is sent.
+  expect(discord.requests.filter(messageEdit(message.id)).length).toBeLessThan(12);
+});
