@@ -183,6 +183,22 @@ export class OnboardingStore {
     });
   }
 
+  /**
+   * The workspace (server) of a member's most recent enrolment on a platform. Discord DMs carry no
+   * server, but enrolments are kept per server: this finds the one a DM button belongs to.
+   */
+  async latestWorkspace(platform: Platform, userId: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom("onboard_enrolments")
+      .select("workspace_id")
+      .where("platform", "=", platform)
+      .where("user_id", "=", userId)
+      .orderBy("last_activity_at", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return row?.workspace_id;
+  }
+
   async get(u: OnboardingUser): Promise<Enrolment | undefined> {
     const row = await whereUser(this.db.selectFrom("onboard_enrolments").selectAll(), u).executeTakeFirst();
     return row && toEnrolment(row);

@@ -30,6 +30,18 @@ function onboardingSuite(name: string, target: Target): void {
       await target.cleanup();
     });
 
+    it("finds the server of a member's most recent enrolment (for Discord DMs, which carry none)", async () => {
+      const ob = await fresh();
+      expect(await ob.latestWorkspace("discord", "U1")).toBeUndefined();
+      await ob.enrol(DISCORD, enrolOf("Ann", "basics", 0));
+      await ob.enrol({ ...DISCORD, workspaceId: "G2" }, enrolOf("Ann", "basics", 5));
+      await ob.enrol(U1, enrolOf("Ann", "basics", 9)); // Slack: another platform
+      expect(await ob.latestWorkspace("discord", "U1")).toBe("G2");
+      await ob.advance(DISCORD, "basics", 0, at(10)); // the member moves on in G1
+      expect(await ob.latestWorkspace("discord", "U1")).toBe("G1");
+      expect(await ob.latestWorkspace("discord", "U9")).toBeUndefined();
+    });
+
     it("enrols, resumes, refuses another track, and restarts a finished one only on request", async () => {
       const ob = await fresh();
       expect(await ob.get(U1)).toBeUndefined();

@@ -219,15 +219,8 @@ export async function startDiscord(opts: DiscordOptions): Promise<DiscordAdapter
     const known = dmServers.get(i.user.id);
     if (known) return known;
     try {
-      const row = await opts.store.db
-        .selectFrom("onboard_enrolments")
-        .select("workspace_id")
-        .where("platform", "=", "discord")
-        .where("user_id", "=", i.user.id)
-        .orderBy("last_activity_at", "desc")
-        .limit(1)
-        .executeTakeFirst();
-      if (row) return row.workspace_id;
+      const latest = await opts.store.onboarding.latestWorkspace("discord", i.user.id);
+      if (latest) return latest;
     } catch (err) {
       log.warn({ err: errorText(err) }, "could not look up the server of a DM");
     }
