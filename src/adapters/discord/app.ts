@@ -64,6 +64,8 @@ export class DiscordTokenError extends Error {}
 
 /** Discord wants a first answer within 3 s: work that takes longer than this is deferred first. */
 export const DEFER_AFTER_MS = 1_500;
+/** Claimed event ids are kept this long: far beyond an interaction's 15-minute life. */
+const EVENT_RETENTION_MS = 3_600_000;
 /** A message nonce is at most 25 characters. */
 const NONCE_BYTES = 12;
 /** Errors that say the member does not accept a DM from the bot. */
@@ -313,24 +315,60 @@ export async function startDiscord(opts: DiscordOptions): Promise<DiscordAdapter
     await i.respond(choices);
   };
 
+  /**
+   * Replicas on one shard all receive every gateway event: the first to claim an event in the
+   * shared store handles it, the others drop it. If the store cannot be reached, handle it anyway.
+   */
+  const firstClaim = async (eventId: string): Promise<boolean> => {
+    try {
+      return await opts.store.claimEvent({ platform: "discord", eventId, at: new Date() });
+    } catch (err) {
+      log.warn({ err: errorText(err), eventId }, "could not record the event id; handling the event anyway");
+      return true;
+    }
+  };
+  const claimed = (eventId: string, work: () => Promise<unknown>) => async () => {
+    if (await firstClaim(eventId)) await work();
+    else log.debug({ eventId }, "handled by another replica");
+  };
+
   client.on(Events.InteractionCreate, (i) => {
     if (stopped) return;
-    if (i.isAutocomplete()) void track("autocomplete", () => onAutocomplete(i));
-    else if (i.isChatInputCommand()) void track(`command ${i.commandName}`, () => onCommand(i));
-    else if (i.isButton()) void track("button", () => onButton(i));
+    // Autocomplete is cheap and answered by whoever is first; a second answer is refused by Discord.
+    if (i.isAutocomplete())
+      void track("autocomplete", () =>
+        onAutocomplete(i).catch((err: unknown) => {
+          if (err instanceof DiscordAPIError && err.code === RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged)
+            return;
+          throw err;
+        }),
+      );
+    else if (i.isChatInputCommand())
+      void track(
+        `command ${i.commandName}`,
+        claimed(`interaction:${i.id}`, () => onCommand(i)),
+      );
+    else if (i.isButton())
+      void track(
+        "button",
+        claimed(`interaction:${i.id}`, () => onButton(i)),
+      );
   });
 
   const join = opts.onMemberJoined;
   if (join) {
     client.on(Events.GuildMemberAdd, (m) => {
       if (stopped || m.user.bot) return;
-      void track("member joined", () =>
-        join({
-          platform: "discord",
-          workspaceId: m.guild.id,
-          userId: m.user.id,
-          userName: m.displayName || m.user.username,
-        }),
+      void track(
+        "member joined",
+        claimed(`member-add:${m.guild.id}:${m.user.id}:${m.joinedTimestamp ?? ""}`, () =>
+          join({
+            platform: "discord",
+            workspaceId: m.guild.id,
+            userId: m.user.id,
+            userName: m.displayName || m.user.username,
+          }),
+        ),
       );
     });
   }
@@ -353,6 +391,16 @@ export async function startDiscord(opts: DiscordOptions): Promise<DiscordAdapter
   }
   await ready;
   connected = true;
+  const prune = async () => {
+    try {
+      await opts.store.pruneEvents(new Date(Date.now() - EVENT_RETENTION_MS));
+    } catch (err) {
+      log.warn({ err: errorText(err) }, "could not prune processed event ids");
+    }
+  };
+  void prune();
+  const pruneTimer = setInterval(() => void prune(), 10 * 60_000);
+  pruneTimer.unref();
   log.info({ user: client.user?.tag, intents: intents.length }, "connected to Discord");
 
   return {
@@ -365,6 +413,7 @@ export async function startDiscord(opts: DiscordOptions): Promise<DiscordAdapter
     async stop() {
       if (stopped) return;
       stopped = true;
+      clearInterval(pruneTimer);
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
       await client.destroy();
     },
