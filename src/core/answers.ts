@@ -1,5 +1,6 @@
 import { encodeAction } from "./actions.ts";
 import type { Caller, Context } from "./command.ts";
+import { forChat } from "./knowledge/chat-text.ts";
 import type { KnowledgeBase } from "./knowledge/loader.ts";
 import type { Entry } from "./knowledge/schema.ts";
 import { type Button, type ComparisonTable, type Reply, reply, type Visibility } from "./reply.ts";
@@ -105,9 +106,8 @@ export function builtComparisonReply(kb: KnowledgeBase, entries: Entry[], opts: 
 
 /** The entry's body in pages of whole sections (a long section is split at paragraph breaks). */
 export function pages(entry: Entry): string[] {
-  const blocks = entry.body
-    .split(/\n(?=#{1,3} )/)
-    .flatMap((section) => (section.length <= PAGE_SIZE ? [section] : section.split(/\n{2,}(?![ \t])/)))
+  const blocks = splitOutsideFences(forChat(entry.body), (line) => /^#{1,3} /.test(line), "keep")
+    .flatMap((section) => (section.length <= PAGE_SIZE ? [section] : paragraphs(section)))
     .map((b) => b.trim())
     .filter((b) => b.length > 0);
   const out: string[] = [];
@@ -122,6 +122,32 @@ export function pages(entry: Entry): string[] {
     }
   }
   if (current) out.push(current);
+  return out;
+}
+
+/** Splits at blank lines, but never inside a fenced code block (a page must not cut one in two). */
+function paragraphs(section: string): string[] {
+  return splitOutsideFences(section, (line) => line.trim() === "", "drop");
+}
+
+/**
+ * Splits Markdown before each line that `at` matches, outside fenced code blocks only (a `# comment`
+ * in a shell example is not a heading). The matching line starts the next part, or is dropped.
+ */
+function splitOutsideFences(text: string, at: (line: string) => boolean, matched: "keep" | "drop"): string[] {
+  const out: string[] = [];
+  let current: string[] = [];
+  let fenced = false;
+  for (const line of text.split("\n")) {
+    if (!fenced && at(line)) {
+      if (current.length > 0) out.push(current.join("\n"));
+      current = matched === "keep" ? [line] : [];
+      continue;
+    }
+    if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
+    current.push(line);
+  }
+  if (current.length > 0) out.push(current.join("\n"));
   return out;
 }
 
