@@ -1,7 +1,6 @@
 import { type APIButtonComponent, type APIEmbed, ButtonStyle, ComponentType, MessageFlags } from "discord.js";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { topicsPage } from "../../../commands/topics.ts";
 import {
   autocompleteChoice,
   DISCORD_LIMITS,
@@ -12,11 +11,10 @@ import {
   renderDiscord,
 } from "../../../src/adapters/discord/render.ts";
 import { encodeAction } from "../../../src/core/actions.ts";
-import { builtComparisonReply, entryReply, pageReply, pages } from "../../../src/core/answers.ts";
-import type { Entry } from "../../../src/core/knowledge/schema.ts";
-import { questionReply, type RoundView, revealReply } from "../../../src/core/quiz/render.ts";
+import { pageReply, pages } from "../../../src/core/answers.ts";
 import { type Button, type Reply, reply } from "../../../src/core/reply.ts";
-import { button, caller, type Fixture, knowledge, makeFixture } from "../../core/fixture.ts";
+import { type Fixture, makeFixture } from "../../core/fixture.ts";
+import { entry, realReplies } from "../real-replies.ts";
 
 const ZWSP = "\u200b";
 
@@ -140,60 +138,20 @@ const INJECTIONS = ["@everyone", "@here", "<@123>", "<@!123>", "<@&5>", "<#1>", 
 const HOSTILE = INJECTIONS.join(" ");
 
 let f: Fixture;
-const { kb } = knowledge();
 /** Real replies of every kind: from the real dispatcher, and from the core's builders over the built-in pack. */
 const replies: Record<string, Reply> = {};
 
-function entry(id: string): Entry {
-  const e = kb.byId.get(id);
-  if (!e) throw new Error(`no entry ${id} in the built-in pack`);
-  return e;
-}
-
-function round(e: Entry): RoundView {
-  return { id: 7, entry: e, index: 0, closesAt: new Date("2026-03-02T09:30:00Z") };
-}
-
 beforeAll(async () => {
   f = await makeFixture();
-  let n = 0;
-  const ask = (q: string, admin = false) =>
-    f.dispatcher.text(
-      q,
-      caller({ platform: "discord", channelId: `C${n++}`, userId: admin ? "U-admin" : "U1", workspaceId: "G1" }),
-    );
-  replies.answer = await ask("how do I publish a port");
-  replies.comparisonEntry = await ask("volumes vs bind mounts");
-  replies.builtComparison = await ask("docker compose vs docker swarm");
-  replies.suggestions = await ask(`docker stuff ${HOSTILE}`);
-  replies.none = await ask(`the weather in paris ${HOSTILE}`);
-  replies.page = await f.dispatcher.action(button(replies.answer, "Show more"), caller({ platform: "discord" }));
-  replies.nextPage = await f.dispatcher.action(button(replies.page, "Next ▶"), caller({ platform: "discord" }));
-  replies.topics = await ask("topics");
-  replies.tagged = await ask("topics containers");
-  replies.help = await ask("help");
-  replies.gaps = await ask("gaps", true);
-  replies.userError = await ask("topics nosuchtag");
-
-  const withQuiz = kb.entries.find((e) => e.quiz.length > 0);
-  if (!withQuiz) throw new Error("no entry with a quiz");
-  replies.entryEphemeral = entryReply(kb, entry("volumes-vs-bind-mounts"), { visibility: "ephemeral", queryId: 3 });
-  replies.built = builtComparisonReply(kb, [entry("docker-compose"), entry("docker-run"), entry("docker-networks")], {
-    visibility: "channel",
-    queryId: 4,
-  });
-  replies.question = questionReply(round(withQuiz), 2);
-  replies.reveal = revealReply(
-    round(withQuiz),
-    [
-      { userName: "@everyone alice", choice: withQuiz.quiz[0]?.answer ?? 0, correct: true },
-      { userName: "<@999> & bob", choice: withQuiz.quiz[0]?.answer ?? 0, correct: true },
-      { userName: "carol", choice: 3, correct: false },
-    ],
-    true,
+  Object.assign(
+    replies,
+    await realReplies(f, {
+      platform: "discord",
+      workspaceId: "G1",
+      hostile: HOSTILE,
+      revealNames: ["@everyone alice", "<@999> & bob"],
+    }),
   );
-  replies.topicsPage = topicsPage(kb, undefined, 0, true);
-  replies.topicsTag = topicsPage(kb, "storage", 0, false);
   const cleanup = entry("cleanup-disk-space");
   pages(cleanup).forEach((_, i) => {
     replies[`cleanupPage${i}`] = pageReply(cleanup, i, false);
