@@ -169,6 +169,44 @@ describe("typos", () => {
   it("reports the corrected terms with explain", () => {
     expect(search("volums", { explain: true }).terms).toEqual(["volume"]);
   });
+
+  it.each([
+    ["dokcer compose up", "docker-compose"],
+    ["imgae size too big", "reduce-image-size"],
+    ["docker exce bash", "docker-exec"],
+    ["prot mapping", "port-publishing"],
+  ])("swapped letters, also in words of four letters: %s → %s", (q, id) => {
+    const r = search(q, { explain: true });
+    expect(r).toMatchObject({ kind: "answer", confident: true });
+    expect(top(r)).toBe(id);
+  });
+
+  it("corrects swapped letters to the word meant", () => {
+    expect(search("dokcer compose up", { explain: true }).terms).toEqual(["docker", "compose"]);
+    expect(search("prot mapping", { explain: true }).terms).toEqual(["port", "mapping"]);
+  });
+});
+
+describe("everyday words are not typos of pack words", () => {
+  it.each([
+    "who won the world cup",
+    "what's the weather in berlin",
+    "daily standup meeting",
+    "how do I center a div",
+    "crontab every 5 minutes",
+  ])("%s → not confident", (q) => {
+    const r = search(q);
+    expect(r.confident).toBe(false);
+  });
+
+  it("no unrelated word is corrected into a pack word", () => {
+    const corrected = (q: string) => search(q, { explain: true }).terms ?? [];
+    expect(corrected("who won the world cup")).not.toContain("workdir");
+    expect(corrected("daily standup meeting")).not.toContain("startup");
+    expect(corrected("what's the weather in berlin")).not.toContain("beginner");
+    expect(corrected("userland kernel space")).not.toContain("useradd");
+    expect(corrected("crontab every 5 minutes")).not.toContain("container");
+  });
 });
 
 describe("long natural questions", () => {

@@ -113,7 +113,7 @@ export class SearchIndex {
       searchOptions: { tokenize: (t) => t.split(" "), processTerm: (t) => t },
     });
     const vocabulary = new Set<string>();
-    const shortTerms = new Set<string>();
+    const shortTerms = new Map<string, number>();
     const phrases: string[][] = [];
     const docs = kb.entries.map((e) => {
       const f = fieldsOf(e);
@@ -124,8 +124,7 @@ export class SearchIndex {
         vocabulary.add(t);
         this.df.set(t, (this.df.get(t) ?? 0) + 1);
       }
-      for (const k of ["title", "aliases", "tags", "commands"] as const)
-        for (const t of contentTokens(f[k])) shortTerms.add(t);
+      for (const t of topic) shortTerms.set(t, (shortTerms.get(t) ?? 0) + 1);
       for (const a of [e.title, ...e.aliases]) phrases.push(normalTokens(a));
       const names = [e.title, ...e.aliases].map(contentTokens).filter((n) => n.length > 0);
       this.docs.set(e.id, { id: e.id, names, topic, strong });

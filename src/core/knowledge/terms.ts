@@ -1,4 +1,4 @@
-import Fuse from "fuse.js";
+import { readFileSync } from "node:fs";
 import { stem } from "./normalize.ts";
 
 // Words that carry no topic in a chat question. They are dropped before ranking, so that
@@ -26,32 +26,122 @@ export function isStopWord(token: string): boolean {
   return STOP.has(token);
 }
 
+/** Frequent English words (stemmed): a query word among them is meant as written, not a typo. */
+const COMMON = new Set(
+  readFileSync(new URL("./common-words.txt", import.meta.url), "utf8")
+    .split("\n")
+    .filter((line) => !line.startsWith("#"))
+    .flatMap((line) => line.split(/\s+/))
+    .filter((w) => w.length > 0)
+    .flatMap((w) => [w, stem(w)]),
+);
+
+// Inflections of a listed word: talking, talked, bigger, quickly, weathers.
+const INFLECTIONS: [RegExp, string[]][] = [
+  [/ing$/, ["", "e"]],
+  [/ed$/, ["", "e"]],
+  [/ers?$/, ["", "e"]],
+  [/est$/, ["", "e"]],
+  [/ly$/, [""]],
+  [/ily$/, ["y"]],
+  [/ied$/, ["y"]],
+  [/ies$/, ["y"]],
+  [/s$/, [""]],
+];
+
+/** True for a frequent English word or a regular inflection of one ("weather", "talking", "won"). */
+export function isCommonWord(token: string): boolean {
+  if (COMMON.has(token)) return true;
+  for (const [suffix, endings] of INFLECTIONS) {
+    if (!suffix.test(token)) continue;
+    const base = token.replace(suffix, "");
+    if (base.length < 2) continue;
+    for (const end of endings) if (COMMON.has(base + end)) return true;
+    // A doubled final consonant: stopped → stop, bigger → big.
+    if (/([b-df-hj-np-tv-z])\1$/.test(base) && COMMON.has(base.slice(0, -1))) return true;
+  }
+  return false;
+}
+
+/**
+ * Optimal string alignment distance (Levenshtein plus swaps of two neighbouring letters), or
+ * `max + 1` as soon as it is certain to exceed `max`.
+ */
+export function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev2: number[] = [];
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d = Math.min(d, (prev2[j - 2] as number) + 1);
+      row.push(d);
+      if (d < best) best = d;
+    }
+    if (best > max) return max + 1;
+    prev2 = prev;
+    prev = row;
+  }
+  return prev[b.length] as number;
+}
+
+/** True when `a` is `b` with two neighbouring letters swapped. */
+function isSwap(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return i + 1 < a.length && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+}
+
+/**
+ * How many edits a word of this length may be away from the word it was meant to be: words of
+ * four letters only a swap of two letters ("prot", "exce"), up to eight letters one edit, longer
+ * words two. Shorter words are never corrected.
+ */
+function allowedEdits(length: number): number {
+  if (length < 4) return 0;
+  return length <= 8 ? 1 : 2;
+}
+
+/** A corrected query word: the term(s) to search for, and whether they are a guess (a typo fix). */
+export interface Correction {
+  terms: string[];
+  fuzzy: boolean;
+}
+
 /**
  * Corrects query words that no entry uses: a joined compound ("bindmount" → "bind mount") or a
- * typo ("volums" → "volume"), found by fuse.js over the pack's vocabulary of short fields.
+ * typo ("volums" → "volume", "dokcer" → "docker") within a small edit distance of a word of the
+ * pack's short fields. Frequent English words are left alone: they are unknown, not misspelt.
  */
 export class TermCorrector {
-  /** fuse.js indexes of candidate words, one per first letter: a typo rarely hits the first letter. */
-  private readonly fuses = new Map<string, Fuse<string>>();
+  /** Candidate words by length. */
+  private readonly byLength = new Map<number, string[]>();
+  private readonly rank = new Map<string, number>();
   private readonly compounds = new Map<string, string[]>();
-  private readonly cache = new Map<string, string[] | null>();
+  private readonly cache = new Map<string, Correction | null>();
 
+  /**
+   * `shortTerms` maps each word of the short fields to how many entries use it there; more used
+   * words win ties between equally near candidates.
+   */
   constructor(
     private readonly vocabulary: ReadonlySet<string>,
-    shortTerms: ReadonlySet<string>,
+    shortTerms: ReadonlyMap<string, number>,
     phrases: Iterable<string[]>,
   ) {
-    const words = [...shortTerms, ...[...STOP].filter((w) => w.length >= 6)].filter(
-      (t) => t.length >= 4 && !t.startsWith("-") && !/\d/.test(t),
+    const words = [...shortTerms.keys(), ...[...STOP].filter((w) => w.length >= 6)].filter(
+      (t) => t.length >= 4 && !t.startsWith("-") && !/[\d._:/]/.test(t),
     );
-    const byLetter = new Map<string, string[]>();
-    for (const w of words) {
-      const list = byLetter.get(w[0] as string) ?? [];
+    for (const w of new Set(words)) {
+      const list = this.byLength.get(w.length) ?? [];
       list.push(w);
-      byLetter.set(w[0] as string, list);
-    }
-    for (const [letter, list] of byLetter) {
-      this.fuses.set(letter, new Fuse(list, { includeScore: true, threshold: 0.34, ignoreLocation: true }));
+      this.byLength.set(w.length, list);
+      this.rank.set(w, shortTerms.get(w) ?? 0);
     }
     for (const tokens of phrases) {
       for (let i = 0; i + 1 < tokens.length; i++) {
@@ -69,19 +159,49 @@ export class TermCorrector {
    * ("diffrence"), null when nothing fits.
    */
   correct(term: string): string[] | null {
-    if (this.vocabulary.has(term)) return [term];
+    return this.lookup(term)?.terms ?? null;
+  }
+
+  /** Like `correct`, and says whether the result is a typo fix (weaker evidence than the word itself). */
+  lookup(term: string): Correction | null {
+    if (this.vocabulary.has(term)) return { terms: [term], fuzzy: false };
     const cached = this.cache.get(term);
     if (cached !== undefined) return cached;
-    let result: string[] | null = this.compounds.get(term) ?? null;
-    if (!result && term.length >= 5 && !/[\d._:/]/.test(term) && !term.startsWith("-")) {
-      const best = this.fuses.get(term[0] as string)?.search(term, { limit: 3 })[0];
-      // Accept only near misses: about one edit in a short word, two in a long one.
-      if (best && Math.abs(best.item.length - term.length) <= 2 && (best.score ?? 1) <= 0.34) {
-        result = isStopWord(best.item) ? [] : [best.item];
-      }
+    const compound = this.compounds.get(term);
+    let result: Correction | null = compound ? { terms: compound, fuzzy: false } : null;
+    if (!result && !/[\d._:/]/.test(term) && !term.startsWith("-") && !isCommonWord(term)) {
+      const best = this.nearest(term);
+      if (best) result = { terms: isStopWord(best) ? [] : [best], fuzzy: true };
     }
     if (this.cache.size > 5000) this.cache.clear();
     this.cache.set(term, result);
     return result;
   }
+
+  private nearest(term: string): string | null {
+    const max = allowedEdits(term.length);
+    if (max === 0) return null;
+    let best: string | null = null;
+    let bestKey: number[] = [];
+    for (let len = term.length - max; len <= term.length + max; len++) {
+      for (const w of this.byLength.get(len) ?? []) {
+        // A four-letter word: only two letters swapped.
+        if (term.length === 4 && !isSwap(term, w)) continue;
+        const d = editDistance(term, w, max);
+        if (d > max) continue;
+        // Nearest first; then a typo that keeps the first letter; then the more used word.
+        const key = [d, w[0] === term[0] ? 0 : 1, -(this.rank.get(w) ?? 0)];
+        if (best === null || compareKeys(key, bestKey) < 0) {
+          best = w;
+          bestKey = key;
+        }
+      }
+    }
+    return best;
+  }
+}
+
+function compareKeys(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
+  return 0;
 }
