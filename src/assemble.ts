@@ -45,6 +45,7 @@ export function assemble(p: Parts) {
     poster: p.poster,
     showNames: p.quiz.showNames,
     telemetry: p.telemetry,
+    timezone: p.timezone,
   });
   const onboarding = new OnboardingService({
     kb: p.kb,

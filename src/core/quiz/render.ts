@@ -8,6 +8,8 @@ export interface RoundView {
   entry: Entry;
   index: number;
   closesAt: Date;
+  /** The team's time zone (DOCKHAND_TIMEZONE) for the closing time; UTC when absent. */
+  timezone?: string;
 }
 
 function question(round: RoundView) {
@@ -16,8 +18,16 @@ function question(round: RoundView) {
   return q;
 }
 
-function hhmm(d: Date): string {
-  return `${d.toISOString().slice(11, 16)} UTC`;
+/** "13:00 UTC", or "14:00 Europe/Berlin": the local time with the zone's name, so no one has to convert. */
+function hhmm(d: Date, timezone = "UTC"): string {
+  if (timezone === "UTC") return `${d.toISOString().slice(11, 16)} UTC`;
+  const local = new Intl.DateTimeFormat("en-GB", {
+    timeZone: timezone,
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).format(d);
+  return `${local} ${timezone}`;
 }
 
 /** The public question: choices as buttons and the number of answers so far. */
@@ -31,7 +41,7 @@ export function questionReply(round: RoundView, answered: number): Reply {
       label: LETTERS[i] as string,
       action: encodeAction({ kind: "answer", round: round.id, choice: i }),
     })),
-    context: `${answered} ${answered === 1 ? "answer" : "answers"} so far · closes at ${hhmm(round.closesAt)} · your first click counts`,
+    context: `${answered} ${answered === 1 ? "answer" : "answers"} so far · closes at ${hhmm(round.closesAt, round.timezone)} · your first click counts`,
     visibility: "channel",
   });
 }

@@ -29,6 +29,8 @@ export interface QuizOptions {
   /** Show who got it right by name in the reveal. */
   showNames: boolean;
   telemetry?: Telemetry;
+  /** The time zone closing times are shown in (DOCKHAND_TIMEZONE; default UTC). */
+  timezone?: string;
 }
 
 export function channelOf(caller: Caller): QuizChannel {
@@ -47,7 +49,13 @@ export class QuizService {
     const entry = this.o.kb.byId.get(round.entryId);
     if (!entry?.quiz[round.questionIndex])
       throw new Error(`round ${round.id}: question ${round.entryId}#${round.questionIndex} is gone`);
-    return { id: round.id, entry, index: round.questionIndex, closesAt: round.closesAt };
+    return {
+      id: round.id,
+      entry,
+      index: round.questionIndex,
+      closesAt: round.closesAt,
+      ...(this.o.timezone ? { timezone: this.o.timezone } : {}),
+    };
   }
 
   /**
