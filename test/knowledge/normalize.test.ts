@@ -4,8 +4,9 @@ import {
   normalKey,
   normalTokens,
   rawTokens,
-  searchTokens,
+  searchStem,
   stem,
+  surfaceTokens,
 } from "../../src/core/knowledge/normalize.ts";
 
 describe("stem", () => {
@@ -42,6 +43,42 @@ describe("stem", () => {
   // "cach" while "cache" stays "cache"; "build caches" then misses entries about the build cache.
   it("a plural and its singular meet: caches → cache", () => {
     expect(stem("caches")).toBe(stem("cache"));
+  });
+});
+
+describe("searchStem", () => {
+  const same = (...words: string[]) => new Set(words.map((w) => searchStem(stem(w))));
+
+  it.each([
+    ["talking", "talk", "talked", "talks"],
+    ["starting", "started", "start", "starts"],
+    ["rotation", "rotating", "rotate", "rotated"],
+    ["died", "die", "dies"],
+    ["caching", "cache", "cached", "caches"],
+    ["stopped", "stop", "stopping"],
+    ["named", "name", "names"],
+    ["using", "used", "use"],
+    ["denied", "deny", "denies"],
+    ["containerise", "containerize", "containerised"],
+    ["initialise", "initialize"],
+  ])("%s and its forms meet", (...words) => {
+    expect(same(...words).size).toBe(1);
+  });
+
+  it("keeps short verbs with a doubled consonant apart: a running container is not `docker run`", () => {
+    expect(searchStem("running")).not.toBe(searchStem("run"));
+    expect(searchStem("setting")).not.toBe(searchStem("set"));
+    expect(searchStem("running")).toBe(searchStem("runned"));
+  });
+
+  it("leaves words whose ending is no suffix, and short words, alone", () => {
+    for (const w of ["string", "thing", "need", "speed", "ping", "add", "use", "die"]) expect(searchStem(w), w).toBe(w);
+    expect(searchStem("adding")).toBe("add");
+  });
+
+  it("leaves flags, compounds and tokens with digits alone", () => {
+    for (const t of ["--detached", "unless-stopped", "node:20", "host.docker.internal", "-p"])
+      expect(searchStem(t)).toBe(t);
   });
 });
 
@@ -146,30 +183,30 @@ describe("normalTokens", () => {
   });
 });
 
-describe("searchTokens", () => {
+describe("surfaceTokens", () => {
   it("adds the parts of a compound after the compound", () => {
-    expect(searchTokens("Ctrl-P")).toEqual(["ctrl-p", "ctrl", "p"]);
-    expect(searchTokens("ctrl-p ctrl-q")).toEqual(["ctrl-p", "ctrl", "p", "ctrl-q", "ctrl", "q"]);
-    expect(searchTokens("host.docker.internal")).toEqual(["host.docker.internal", "host", "docker", "internal"]);
-    expect(searchTokens("node:20")).toEqual(["node:20", "node", "20"]);
+    expect(surfaceTokens("Ctrl-P")).toEqual(["ctrl-p", "ctrl", "p"]);
+    expect(surfaceTokens("ctrl-p ctrl-q")).toEqual(["ctrl-p", "ctrl", "p", "ctrl-q", "ctrl", "q"]);
+    expect(surfaceTokens("host.docker.internal")).toEqual(["host.docker.internal", "host", "docker", "internal"]);
+    expect(surfaceTokens("node:20")).toEqual(["node:20", "node", "20"]);
   });
 
   it("so that 'ctrl p' meets 'Ctrl-P'", () => {
-    const compound = new Set(searchTokens("detach with Ctrl-P Ctrl-Q"));
-    for (const t of searchTokens("ctrl p ctrl q")) expect(compound.has(t), t).toBe(true);
+    const compound = new Set(surfaceTokens("detach with Ctrl-P Ctrl-Q"));
+    for (const t of surfaceTokens("ctrl p ctrl q")) expect(compound.has(t), t).toBe(true);
   });
 
   it("stems the parts", () => {
-    expect(searchTokens("health-checks")).toEqual(["health-check", "health", "check"]);
+    expect(surfaceTokens("health-checks")).toEqual(["health-check", "health", "check"]);
   });
 
   it("does not split flags", () => {
-    expect(searchTokens("--env-file -a")).toEqual(["--env-file", "-a"]);
+    expect(surfaceTokens("--env-file -a")).toEqual(["--env-file", "-a"]);
   });
 
   it("normalises commands like normalTokens", () => {
-    expect(searchTokens("docker ps")).toEqual(searchTokens("docker container ls"));
-    expect(searchTokens("docker images")).toEqual(searchTokens("docker image ls"));
-    expect(searchTokens("docker-compose logs")).toEqual(searchTokens("docker compose logs"));
+    expect(surfaceTokens("docker ps")).toEqual(surfaceTokens("docker container ls"));
+    expect(surfaceTokens("docker images")).toEqual(surfaceTokens("docker image ls"));
+    expect(surfaceTokens("docker-compose logs")).toEqual(surfaceTokens("docker compose logs"));
   });
 });

@@ -187,6 +187,28 @@ describe("typos", () => {
   });
 });
 
+describe("inflections", () => {
+  it.each([
+    ["containers talking to each other", "docker-networks"],
+    ["rotating secrets in swarm", "swarm-secrets"],
+    ["why did my container die", "container-logs"],
+    ["my container died", "container-logs"],
+    ["starting containers on boot", "restart-policies"],
+    ["how do I containerise my app", "dockerize-an-app"],
+    ["container keeps restarting", "restart-policies"],
+  ])("%s → %s", (q, id) => {
+    const r = search(q);
+    expect(r.confident, q).toBe(true);
+    expect(top(r)).toBe(id);
+  });
+
+  it("explain shows the words, not their stems", () => {
+    expect(search("rotating docker images", { explain: true }).terms).toContain("docker");
+    expect(search("volumes", { explain: true }).terms ?? []).not.toContain("volum");
+    expect(search("cache images", { explain: true }).terms).toEqual(["cache", "image"]);
+  });
+});
+
 describe("everyday words are not typos of pack words", () => {
   it.each([
     "who won the world cup",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { editDistance, isCommonWord, isStopWord, TermCorrector } from "../../src/core/knowledge/terms.ts";
+import { editDistance, isCommonWord, isStopWord, searchTerm, TermCorrector } from "../../src/core/knowledge/terms.ts";
 
 describe("editDistance", () => {
   it.each([
@@ -36,18 +36,25 @@ describe("isCommonWord", () => {
 
 describe("TermCorrector", () => {
   const short = ["workdir", "startup", "beginner", "useradd", "docker", "compose", "image", "exec", "port", "volume"];
-  const corrector = new TermCorrector(
-    new Set([...short, "healthcheck", "kubernetes"]),
-    new Map([...short, "healthcheck", "kubernetes"].map((t) => [t, 1])),
-    [["bind", "mount"]],
-  );
+  const pack = [...short, "healthcheck", "kubernetes", "tag", "log", "running"];
+  const corrector = new TermCorrector(new Set(pack.map(searchTerm)), new Map(pack.map((t) => [t, 1])), [
+    ["bind", "mount"],
+  ]);
 
-  it("keeps words of the vocabulary", () => {
-    expect(corrector.lookup("docker")).toEqual({ terms: ["docker"], fuzzy: false });
+  it("keeps words of the vocabulary, in any inflection", () => {
+    expect(corrector.lookup("docker")).toEqual({ terms: ["docker"], words: ["docker"], fuzzy: false });
+    expect(corrector.lookup("composed")).toEqual({ terms: [searchTerm("compose")], words: ["composed"], fuzzy: false });
   });
 
   it("splits a joined compound, as a sure match", () => {
-    expect(corrector.lookup("bindmount")).toEqual({ terms: ["bind", "mount"], fuzzy: false });
+    expect(corrector.lookup("bindmount")).toEqual({ terms: ["bind", "mount"], words: ["bind", "mount"], fuzzy: false });
+  });
+
+  it("a short verb's -ing form keeps its own term when the packs use it; else it meets the verb", () => {
+    expect(corrector.correct("running")).toEqual([searchTerm("running")]);
+    expect(searchTerm("running")).not.toBe(searchTerm("run"));
+    expect(corrector.lookup("tagging")).toEqual({ terms: ["tag"], words: ["tag"], fuzzy: false });
+    expect(corrector.correct("logged")).toEqual(["log"]);
   });
 
   it.each([
@@ -55,12 +62,12 @@ describe("TermCorrector", () => {
     ["imgae", "image"],
     ["exce", "exec"],
     ["prot", "port"],
-    ["volum", "volume"],
+    ["voluem", "volume"],
     ["kubernets", "kubernetes"],
     ["helthcheck", "healthcheck"],
     ["helthchek", "healthcheck"], // two edits in a long word
   ])("corrects the typo %s → %s, marked as a guess", (typo, word) => {
-    expect(corrector.lookup(typo)).toEqual({ terms: [word], fuzzy: true });
+    expect(corrector.lookup(typo)).toEqual({ terms: [searchTerm(word)], words: [word], fuzzy: true });
   });
 
   it.each(["world", "standup", "berlin", "userland", "weather"])(
@@ -85,7 +92,7 @@ describe("TermCorrector", () => {
   it("words up to eight letters take one edit, not two", () => {
     expect(corrector.correct("dockre")).toEqual(["docker"]);
     expect(corrector.correct("dckre")).toBeNull();
-    expect(corrector.correct("compse")).toEqual(["compose"]);
+    expect(corrector.correct("compse")).toEqual([searchTerm("compose")]);
     expect(corrector.correct("cmpse")).toBeNull();
   });
 });

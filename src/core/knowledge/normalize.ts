@@ -106,16 +106,46 @@ export function stem(token: string): string {
   return token;
 }
 
+/**
+ * The stemmer of ranked search, on a token that `stem` has already seen: the endings -ing, -ed and
+ * -ion and a final e go, and British -ise becomes -ize, so that talking/talk, starting/started/start,
+ * rotation/rotating/rotate, died/die, caching/cache and containerise/containerize meet. Stems need
+ * not be words ("rotat", "cach"): index and query go through the same function. Only plain words:
+ * flags, compounds (unless-stopped) and tokens with digits stay as they are.
+ */
+export function searchStem(token: string): string {
+  let t = token;
+  if (!/^[a-z]{4,}$/.test(t)) return t;
+  const base = (cut: number): string | null => {
+    let b = t.slice(0, -cut);
+    if (!/[aeiouy]/.test(b)) return null; // string, thing, shed
+    if (b.length < 3) return `${b}e`; // using → use, died → die
+    // A doubled final consonant goes when four letters stay: stopped → stop, shipping → ship. Short
+    // verbs keep it (running → runn, setting → sett): a running container is no `docker run`, and
+    // search finds such a verb for a form the packs lack. Never l, s or z: pulling, missing.
+    if (b.length >= 5 && /([bcdfghjkmnpqrtvwxy])\1$/.test(b)) b = b.slice(0, -1);
+    return b;
+  };
+  if (t.endsWith("ied") && t.length > 4) t = `${t.slice(0, -3)}y`;
+  else if (t.endsWith("ing") && t.length > 4) t = base(3) ?? t;
+  else if (t.endsWith("ed") && !t.endsWith("eed")) t = base(2) ?? t;
+  else if (/[ts]ion$/.test(t) && t.length > 6) t = t.slice(0, -3);
+  if (t.length >= 4 && t.endsWith("e")) t = t.slice(0, -1);
+  if (t.length >= 6) t = t.replace(/is(at)?$/, "iz$1");
+  return t;
+}
+
 /** Tokens in their canonical, stemmed form. */
 export function normalTokens(text: string): string[] {
   return canonicalCommands(rawTokens(text)).map(stem);
 }
 
 /**
- * Tokens for ranked search: like `normalTokens`, and a compound such as ctrl-p, unless-stopped,
+ * Tokens for ranked search, as written (`normalTokens`: plurals folded, commands canonical);
+ * search turns them into terms with `searchStem`. A compound such as ctrl-p, unless-stopped,
  * host.docker.internal or node:20 also yields its parts, so "ctrl p" meets "Ctrl-P".
  */
-export function searchTokens(text: string): string[] {
+export function surfaceTokens(text: string): string[] {
   const out: string[] = [];
   for (const t of normalTokens(text)) {
     out.push(t);

@@ -1,9 +1,9 @@
 import MiniSearch from "minisearch";
 import { UserError } from "../errors.ts";
 import type { KnowledgeBase } from "./loader.ts";
-import { normalKey, normalTokens, searchTokens } from "./normalize.ts";
+import { normalKey, normalTokens, surfaceTokens } from "./normalize.ts";
 import type { Entry } from "./schema.ts";
-import { isStopWord, TermCorrector } from "./terms.ts";
+import { isStopWord, searchTerm, TermCorrector } from "./terms.ts";
 
 export const MAX_QUERY_LENGTH = 300;
 
@@ -41,6 +41,9 @@ export const TUNING = {
 const BETWEEN = /\b(?:diff(?:erence)?s?|compare|comparing)\s+(?:between\s+)?(.+?)\s+(?:and|&|with|to)\s+(.+)$/i;
 const VERSUS = /\s+(?:vs\.?|versus|v\.?s\.?|or|compared\s+(?:to|with)|instead\s+of|against)\s+/i;
 
+/** The credit of a name word that the question has in another form (restarting for restart). */
+const STEM_CREDIT = 0.8;
+
 /** A term in more than this share of entries is too common to select candidates with. */
 const COMMON_SHARE = 0.05;
 const COMMON_MIN = 200;
@@ -51,12 +54,14 @@ const TOPIC_FIELDS: Field[] = ["title", "aliases", "tags", "commands"];
 
 interface Doc {
   id: string;
-  /** The content terms of the title and of each alias. */
-  names: string[][];
+  /** The content terms of the title and of each alias, with each term's word as written. */
+  names: { term: string; word: string }[][];
   /** Terms of the short, descriptive fields: title, aliases, tags, commands. */
   topic: Set<string>;
   /** Terms of the topic fields and the summary. */
   strong: Set<string>;
+  /** The words of `strong`, as written (before `searchTerm`). */
+  strongWords: Set<string>;
 }
 
 /** What the confidence rule looks at for one ranked hit. */
@@ -90,8 +95,18 @@ function fieldsOf(e: Entry): Record<Field, string> {
   };
 }
 
+/** Tokens for ranked search: `surfaceTokens` as search terms. */
+function searchTokens(text: string): string[] {
+  return surfaceTokens(text).map(searchTerm);
+}
+
 function contentTokens(text: string): string[] {
   return searchTokens(text).filter((t) => !isStopWord(t));
+}
+
+/** The content words of `text` as written (`surfaceTokens`), without stop words. */
+function contentWords(text: string): string[] {
+  return surfaceTokens(text).filter((w) => !isStopWord(searchTerm(w)));
 }
 
 /** The tiered search over a knowledge base: exact → comparison → ranked → abstain. */
@@ -101,6 +116,8 @@ export class SearchIndex {
   private readonly docs = new Map<string, Doc>();
   private readonly df = new Map<string, number>();
   private readonly corrector: TermCorrector;
+  /** For explain: a word of the packs as written for each search term ("volume" for volum). */
+  private readonly shown = new Map<string, string>();
   /** Comparison entries with, for each side, the term lists that name it (label, title, aliases). */
   private readonly comparisons: { id: string; sides: string[][][] }[] = [];
 
@@ -117,17 +134,24 @@ export class SearchIndex {
     const phrases: string[][] = [];
     const docs = kb.entries.map((e) => {
       const f = fieldsOf(e);
-      const topic = new Set(TOPIC_FIELDS.flatMap((k) => contentTokens(f[k])));
-      const strong = new Set([...topic, ...contentTokens(f.summary)]);
+      const topicWords = new Set(TOPIC_FIELDS.flatMap((k) => contentWords(f[k])));
+      const strongWords = new Set([...topicWords, ...contentWords(f.summary)]);
+      const topic = new Set([...topicWords].map(searchTerm));
+      const strong = new Set([...strongWords].map(searchTerm));
       const all = new Set([...strong, ...contentTokens(f.body)]);
       for (const t of all) {
         vocabulary.add(t);
         this.df.set(t, (this.df.get(t) ?? 0) + 1);
       }
-      for (const t of topic) shortTerms.set(t, (shortTerms.get(t) ?? 0) + 1);
+      for (const w of topicWords) {
+        shortTerms.set(w, (shortTerms.get(w) ?? 0) + 1);
+        if (!this.shown.has(searchTerm(w))) this.shown.set(searchTerm(w), w);
+      }
       for (const a of [e.title, ...e.aliases]) phrases.push(normalTokens(a));
-      const names = [e.title, ...e.aliases].map(contentTokens).filter((n) => n.length > 0);
-      this.docs.set(e.id, { id: e.id, names, topic, strong });
+      const names = [e.title, ...e.aliases]
+        .map((n) => contentWords(n).map((word) => ({ term: searchTerm(word), word })))
+        .filter((n) => n.length > 0);
+      this.docs.set(e.id, { id: e.id, names, topic, strong, strongWords });
       for (const name of [e.id.replace(/-/g, " "), e.title, ...e.aliases]) {
         const key = normalKey(name);
         if (key && !this.exact.has(key)) this.exact.set(key, e.id);
@@ -257,20 +281,30 @@ export class SearchIndex {
 
   /** Tier 3 and 4: ranked retrieval, then the confidence rule. */
   /** The query's content terms after corrections, and the words nothing in the packs uses. */
-  private correctTerms(q: string): { terms: string[]; unknown: string[] } {
+  private correctTerms(q: string): { terms: string[]; unknown: string[]; words: Map<string, Set<string>> } {
     const terms: string[] = [];
     const unknown: string[] = [];
-    for (const t of contentTokens(q)) {
-      const fixed = this.corrector.correct(t);
-      if (fixed) terms.push(...fixed.filter((f) => !terms.includes(f)));
-      else if (t.length > 2 && !unknown.includes(t)) unknown.push(t);
+    /** For each search term, the words (as written) of the question that gave it. */
+    const words = new Map<string, Set<string>>();
+    for (const w of contentWords(q)) {
+      const fixed = this.corrector.lookup(w);
+      if (fixed) {
+        fixed.terms.forEach((t, i) => {
+          if (!terms.includes(t)) terms.push(t);
+          const seen = words.get(t) ?? new Set<string>();
+          seen.add(fixed.words[i] as string);
+          words.set(t, seen);
+        });
+      } else if (w.length > 2 && !unknown.includes(w)) unknown.push(w);
     }
-    return { terms, unknown };
+    return { terms, unknown, words };
   }
 
   private rank(q: string, limit: number, explain: boolean): Omit<SearchResult, "query" | "tier"> {
-    const { terms, unknown } = this.correctTerms(q);
-    if (terms.length === 0) return { kind: "none", confident: false, hits: [], terms };
+    const { terms, unknown, words } = this.correctTerms(q);
+    // For explain: each term as the question (or the correction) wrote it, not as a stem.
+    const shown = terms.map((t) => this.shown.get(t) ?? ([...(words.get(t) ?? [t])][0] as string));
+    if (terms.length === 0) return { kind: "none", confident: false, hits: [], terms: shown };
 
     const n = this.kb.entries.length;
     const weight = (t: string) => Math.log(1 + n / ((this.df.get(t) ?? 0) + 0.5));
@@ -283,7 +317,7 @@ export class SearchIndex {
     const rarest = [...terms].sort((a, b) => (this.df.get(a) ?? 0) - (this.df.get(b) ?? 0)).slice(0, 1);
     const searched = rare.length > 0 ? rare : rarest;
     const raw = this.mini.search(searched.join(" "), { boost: FIELD_BOOST, combineWith: "OR" }).slice(0, 10);
-    if (raw.length === 0) return { kind: "none", confident: false, hits: [], terms };
+    if (raw.length === 0) return { kind: "none", confident: false, hits: [], terms: shown };
     const topScore = (raw[0] as { score: number }).score;
 
     const scored = raw.map((r) => {
@@ -293,15 +327,21 @@ export class SearchIndex {
       // A common term left out of the candidate search most likely occurs in the body.
       const matched = new Set([...r.queryTerms, ...terms.filter((t) => !searched.includes(t))]);
       for (const t of terms) {
-        if (doc.topic.has(t)) topical += weight(t);
-        if (doc.strong.has(t)) covered += weight(t);
+        // A word met only through its stem (restarting for "restart") counts a little less.
+        const credit = [...(words.get(t) ?? [])].some((w) => doc.strongWords.has(w)) ? 1 : STEM_CREDIT;
+        if (doc.topic.has(t)) topical += credit * weight(t);
+        if (doc.strong.has(t)) covered += credit * weight(t);
         else if (matched.has(t)) covered += 0.5 * weight(t);
       }
-      const asked = new Set(terms);
       let named = 0;
       for (const name of doc.names) {
-        const weighed = name.reduce((sum, t) => sum + weight(t), 0);
-        const hit = name.reduce((sum, t) => sum + (asked.has(t) ? weight(t) : 0), 0);
+        const weighed = name.reduce((sum, n) => sum + weight(n.term), 0);
+        // A name word met only through its stem (restarting for "restart") counts a little less.
+        const hit = name.reduce(
+          (sum, n) =>
+            sum + (words.has(n.term) ? weight(n.term) * (words.get(n.term)?.has(n.word) ? 1 : STEM_CREDIT) : 0),
+          0,
+        );
         if (weighed > 0) named = Math.max(named, hit / weighed);
       }
       const features = { coverage: covered / total, topic: topical / total, named, relative: r.score / topScore };
@@ -309,7 +349,7 @@ export class SearchIndex {
       const relative = features.relative;
       const score = combine(features);
       const why = explain
-        ? `ranked: bm25 ${r.score.toFixed(2)} (${Math.round(relative * 100)}% of best), coverage ${Math.round(coverage * 100)}% of [${terms.join(", ")}]${unknown.length ? ` (unknown: ${unknown.join(", ")})` : ""}, matched ${Object.entries(
+        ? `ranked: bm25 ${r.score.toFixed(2)} (${Math.round(relative * 100)}% of best), coverage ${Math.round(coverage * 100)}% of [${shown.join(", ")}]${unknown.length ? ` (unknown: ${unknown.join(", ")})` : ""}, matched ${Object.entries(
             r.match,
           )
             .map(([t, f]) => `${t}→${f.join("/")}`)
@@ -320,10 +360,10 @@ export class SearchIndex {
     scored.sort((a, b) => b.score - a.score);
     const [top, second] = scored as [SearchHit, SearchHit | undefined];
     const confident = top.score >= TUNING.confident && top.score - (second?.score ?? 0) >= TUNING.margin;
-    if (confident) return { kind: "answer", confident, hits: scored.slice(0, limit), terms };
+    if (confident) return { kind: "answer", confident, hits: scored.slice(0, limit), terms: shown };
     const suggestions = scored.filter((h) => h.score >= TUNING.suggest).slice(0, limit);
     return suggestions.length > 0
-      ? { kind: "suggestions", confident: false, hits: suggestions, terms }
-      : { kind: "none", confident: false, hits: [], terms };
+      ? { kind: "suggestions", confident: false, hits: suggestions, terms: shown }
+      : { kind: "none", confident: false, hits: [], terms: shown };
   }
 }

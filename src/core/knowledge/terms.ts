@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
-import { stem } from "./normalize.ts";
+import { searchStem, stem } from "./normalize.ts";
 
 // Words that carry no topic in a chat question. They are dropped before ranking, so that
 // "how do I ..." and "what is the ..." neither help nor hurt an entry.
-const STOP = new Set(
+const STOP_WORDS =
   `a about above actually after again against all almost also always am an and another any anyone anything anyway are
 around as ask at away back be because been before being below best better between both but by can cannot cant could
 did didnt difference different do does doesnt doing done dont down each easy either else even ever every example
@@ -16,14 +16,29 @@ should show simple since so some someone something sometimes still such sure tel
 their them then there these they thing things think this those though through thx to too tried try trying two under
 until up us use used useful using usually very via vs versus want wanted wants was way ways we well were what whats
 when where whether which while who whom why will with within without wont work working works would yes yet you your
-yours plain english simply basically anybody explanation understand tip tips`
-    .split(/\s+/)
-    .flatMap((w) => [w, stem(w)]),
-);
+yours plain english simply basically anybody explanation understand tip tips`.split(/\s+/);
+const STOP = new Set(STOP_WORDS.flatMap((w) => [w, stem(w), searchStem(stem(w))]));
 
-/** True for words that say nothing about the topic. */
+/** True for words that say nothing about the topic (as written, or stemmed for search). */
 export function isStopWord(token: string): boolean {
   return STOP.has(token);
+}
+
+/** Memo of `searchTerm`: the index sees the same words many times. */
+const TERMS = new Map<string, string>();
+
+/**
+ * The search term of a word as written (a `surfaceTokens` token): its `searchStem`, unless the stem
+ * is a stop word and the word is not ("setting" stays, rather than become "set").
+ */
+export function searchTerm(word: string): string {
+  const known = TERMS.get(word);
+  if (known !== undefined) return known;
+  const t = searchStem(word);
+  const term = t !== word && STOP.has(t) && !STOP.has(word) ? word : t;
+  if (TERMS.size > 200_000) TERMS.clear();
+  TERMS.set(word, term);
+  return term;
 }
 
 /** Frequent English words (stemmed): a query word among them is meant as written, not a typo. */
@@ -109,7 +124,10 @@ function allowedEdits(length: number): number {
 
 /** A corrected query word: the term(s) to search for, and whether they are a guess (a typo fix). */
 export interface Correction {
+  /** Search terms (`searchStem` forms). */
   terms: string[];
+  /** The same words as written in the pack (`stem` forms). */
+  words: string[];
   fuzzy: boolean;
 }
 
@@ -126,15 +144,16 @@ export class TermCorrector {
   private readonly cache = new Map<string, Correction | null>();
 
   /**
-   * `shortTerms` maps each word of the short fields to how many entries use it there; more used
-   * words win ties between equally near candidates.
+   * `vocabulary` holds the search terms of the packs; `shortTerms` maps each word (as written) of
+   * the short fields to how many entries use it there: more used words win ties between equally
+   * near candidates; `phrases` are titles and aliases as words, to split joined compounds.
    */
   constructor(
     private readonly vocabulary: ReadonlySet<string>,
     shortTerms: ReadonlyMap<string, number>,
     phrases: Iterable<string[]>,
   ) {
-    const words = [...shortTerms.keys(), ...[...STOP].filter((w) => w.length >= 6)].filter(
+    const words = [...shortTerms.keys(), ...STOP_WORDS.filter((w) => w.length >= 6)].filter(
       (t) => t.length >= 4 && !t.startsWith("-") && !/[\d._:/]/.test(t),
     );
     for (const w of new Set(words)) {
@@ -155,26 +174,39 @@ export class TermCorrector {
   }
 
   /**
-   * The known term(s) to search for instead of `term`: [] when it is a misspelt stop word
-   * ("diffrence"), null when nothing fits.
+   * The search term(s) for the query word `word` (as `stem` leaves it): [] when it is a misspelt
+   * stop word ("diffrence"), null when nothing fits.
    */
-  correct(term: string): string[] | null {
-    return this.lookup(term)?.terms ?? null;
+  correct(word: string): string[] | null {
+    return this.lookup(word)?.terms ?? null;
   }
 
   /** Like `correct`, and says whether the result is a typo fix (weaker evidence than the word itself). */
-  lookup(term: string): Correction | null {
-    if (this.vocabulary.has(term)) return { terms: [term], fuzzy: false };
-    const cached = this.cache.get(term);
+  lookup(word: string): Correction | null {
+    const term = searchTerm(word);
+    if (this.vocabulary.has(term)) return { terms: [term], words: [word], fuzzy: false };
+    const cached = this.cache.get(word);
     if (cached !== undefined) return cached;
-    const compound = this.compounds.get(term);
-    let result: Correction | null = compound ? { terms: compound, fuzzy: false } : null;
-    if (!result && !/[\d._:/]/.test(term) && !term.startsWith("-") && !isCommonWord(term)) {
-      const best = this.nearest(term);
-      if (best) result = { terms: isStopWord(best) ? [] : [best], fuzzy: true };
+    const compound = this.compounds.get(word);
+    // The stemmer keeps the doubled consonant of short verbs (running → runn, not run: a running
+    // container is no `docker run`); a form the packs do not use meets its verb ("tagging" → tag).
+    const single = term !== word ? term.replace(/([bcdfghjkmnpqrtvwxy])\1$/, "$1") : term;
+    let result: Correction | null = compound
+      ? { terms: compound.map(searchTerm), words: compound, fuzzy: false }
+      : single !== term && this.vocabulary.has(single) && !isStopWord(single)
+        ? { terms: [single], words: [single], fuzzy: false }
+        : null;
+    if (!result && !/[\d._:/]/.test(word) && !word.startsWith("-") && !isCommonWord(word)) {
+      const best = this.nearest(word);
+      if (best) {
+        const fixed = searchTerm(best);
+        result = isStopWord(fixed)
+          ? { terms: [], words: [], fuzzy: true }
+          : { terms: [fixed], words: [best], fuzzy: true };
+      }
     }
     if (this.cache.size > 5000) this.cache.clear();
-    this.cache.set(term, result);
+    this.cache.set(word, result);
     return result;
   }
 
