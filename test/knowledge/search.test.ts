@@ -138,6 +138,39 @@ describe("tier comparison", () => {
     }
   });
 
+  it.each([
+    "no such file or directory",
+    "exec /entrypoint.sh: no such file or directory",
+    "npm ERR! code ENOENT no such file or directory",
+  ])("'or' inside an error message is no comparison: %s", (q) => {
+    const r = search(q);
+    expect(r.tier).not.toBe("comparison");
+    expect(r.kind).not.toBe("comparison");
+  });
+
+  it("an error message with 'or' still finds its entry through ranked search", () => {
+    const r = search("exec /entrypoint.sh: no such file or directory");
+    expect(r).toMatchObject({ kind: "answer", confident: true, tier: "ranked" });
+    expect(top(r)).toBe("entrypoint-vs-cmd");
+  });
+
+  it.each([
+    ["kubectl apply vs create", undefined],
+    ["containerd vs docker", "docker-daemon"],
+    ["docker vs kubernetes", "kubernetes"],
+    ["docker stop vs kill", "container-lifecycle"],
+  ])("a side that only shares a word with an entry makes no comparison: %s", (q, id) => {
+    const r = search(q);
+    expect(r.tier).not.toBe("comparison");
+    expect(r.kind).not.toBe("comparison");
+    if (id) expect(top(r)).toBe(id);
+  });
+
+  it("a one-word side that names an entry's title still makes a comparison", () => {
+    expect(ids(search("compose vs swarm"))).toEqual(["docker-compose", "docker-swarm"]);
+    expect(search("on-failure vs unless-stopped").tier).toBe("comparison");
+  });
+
   it("a side that names nothing falls through to ranked search", () => {
     const r = search("tabs or spaces");
     expect(r.tier).not.toBe("comparison");

@@ -44,6 +44,13 @@ const VERSUS = /\s+(?:vs\.?|versus|v\.?s\.?|or|compared\s+(?:to|with)|instead\s+
 /** The credit of a name word that the question has in another form (restarting for restart). */
 const STEM_CREDIT = 0.8;
 
+/** A side of "A vs B" that is no id, title or alias needs a ranked hit this good... */
+const SIDE_SCORE = 0.8;
+/** ...whose title or id it mostly names (by term weight), or one of whose aliases it holds whole, or
+ * whose short fields hold all its words while no other entry comes close. */
+const SIDE_HEADED = 0.5;
+const SIDE_LEAD = 0.1;
+
 /** A term in more than this share of entries is too common to select candidates with. */
 const COMMON_SHARE = 0.05;
 const COMMON_MIN = 200;
@@ -56,6 +63,8 @@ interface Doc {
   id: string;
   /** The content terms of the title and of each alias, with each term's word as written. */
   names: { term: string; word: string }[][];
+  /** The content terms of the title and of the id: what the entry is about, in its own words. */
+  heads: string[][];
   /** Terms of the short, descriptive fields: title, aliases, tags, commands. */
   topic: Set<string>;
   /** Terms of the topic fields and the summary. */
@@ -116,7 +125,7 @@ export class SearchIndex {
   private readonly docs = new Map<string, Doc>();
   private readonly df = new Map<string, number>();
   private readonly corrector: TermCorrector;
-  /** For explain: a word of the packs as written for each search term ("volume" for volum). */
+  /** For explain: the shortest word of the packs' short fields for each search term ("volume" for volum). */
   private readonly shown = new Map<string, string>();
   /** Comparison entries with, for each side, the term lists that name it (label, title, aliases). */
   private readonly comparisons: { id: string; sides: string[][][] }[] = [];
@@ -145,13 +154,15 @@ export class SearchIndex {
       }
       for (const w of topicWords) {
         shortTerms.set(w, (shortTerms.get(w) ?? 0) + 1);
-        if (!this.shown.has(searchTerm(w))) this.shown.set(searchTerm(w), w);
+        const shown = this.shown.get(searchTerm(w));
+        if (shown === undefined || w.length < shown.length) this.shown.set(searchTerm(w), w);
       }
       for (const a of [e.title, ...e.aliases]) phrases.push(normalTokens(a));
       const names = [e.title, ...e.aliases]
         .map((n) => contentWords(n).map((word) => ({ term: searchTerm(word), word })))
         .filter((n) => n.length > 0);
-      this.docs.set(e.id, { id: e.id, names, topic, strong, strongWords });
+      const heads = [e.title, e.id.replace(/-/g, " ")].map(contentTokens);
+      this.docs.set(e.id, { id: e.id, names, heads, topic, strong, strongWords });
       for (const name of [e.id.replace(/-/g, " "), e.title, ...e.aliases]) {
         const key = normalKey(name);
         if (key && !this.exact.has(key)) this.exact.set(key, e.id);
@@ -271,12 +282,36 @@ export class SearchIndex {
     return { kind: "comparison", confident: true, tier: "comparison", hits };
   }
 
+  /**
+   * The entry one side of "A vs B" is about, only when the side names it well: an id, title or
+   * alias, or a good ranked hit whose title or id the side mostly contains ("compose" for Docker
+   * Compose), or one of whose aliases it contains whole, or whose short fields hold all of the side
+   * with no other entry close ("on-failure"). A side that merely shares a word with some entry
+   * ("kill", "create", "directory", a bare "docker") does not make a comparison.
+   */
   private resolveSide(side: string): string | null {
     const exact = this.lookupExact(side);
     if (exact) return exact;
     const ranked = this.rank(side, 2, false);
     const top = ranked.hits[0];
-    return ranked.confident && top ? top.entry.id : null;
+    if (!ranked.confident || !top || top.score < SIDE_SCORE) return null;
+    const asked = new Set(this.correctTerms(side).terms);
+    const doc = this.docs.get(top.entry.id) as Doc;
+    const headed = Math.max(
+      ...doc.heads.map((head) => {
+        const weighed = head.reduce((sum, t) => sum + this.weight(t), 0);
+        const hit = head.reduce((sum, t) => sum + (asked.has(t) ? this.weight(t) : 0), 0);
+        return weighed > 0 ? hit / weighed : 0;
+      }),
+    );
+    const f = top.features as HitFeatures;
+    const ahead = top.score - (ranked.hits[1]?.score ?? 0) >= SIDE_LEAD;
+    return headed >= SIDE_HEADED || f.named >= 0.99 || (f.topic >= 0.99 && ahead) ? top.entry.id : null;
+  }
+
+  /** How much a term says: rarer terms more (an IDF). */
+  private weight(t: string): number {
+    return Math.log(1 + this.kb.entries.length / ((this.df.get(t) ?? 0) + 0.5));
   }
 
   /** Tier 3 and 4: ranked retrieval, then the confidence rule. */
@@ -303,11 +338,14 @@ export class SearchIndex {
   private rank(q: string, limit: number, explain: boolean): Omit<SearchResult, "query" | "tier"> {
     const { terms, unknown, words } = this.correctTerms(q);
     // For explain: each term as the question (or the correction) wrote it, not as a stem.
-    const shown = terms.map((t) => this.shown.get(t) ?? ([...(words.get(t) ?? [t])][0] as string));
+    const shown = terms.map((t) => {
+      const asked = [...(words.get(t) ?? [])];
+      return asked.find((w) => this.corrector.isWord(w)) ?? this.shown.get(t) ?? asked[0] ?? t;
+    });
     if (terms.length === 0) return { kind: "none", confident: false, hits: [], terms: shown };
 
     const n = this.kb.entries.length;
-    const weight = (t: string) => Math.log(1 + n / ((this.df.get(t) ?? 0) + 0.5));
+    const weight = (t: string) => this.weight(t);
     const unknownWeight = Math.log(1 + n / 0.5) * 0.6;
     const total = terms.reduce((s, t) => s + weight(t), 0) + unknown.length * unknownWeight;
 

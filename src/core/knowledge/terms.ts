@@ -173,6 +173,11 @@ export class TermCorrector {
     }
   }
 
+  /** True for a word (as written) of the packs' short fields. */
+  isWord(word: string): boolean {
+    return this.rank.has(word);
+  }
+
   /**
    * The search term(s) for the query word `word` (as `stem` leaves it): [] when it is a misspelt
    * stop word ("diffrence"), null when nothing fits.
