@@ -242,6 +242,35 @@ describe("inflections", () => {
   });
 });
 
+describe("evidence", () => {
+  it("a typo fix is weaker evidence than the word itself", () => {
+    const typo = search("imgae size");
+    const right = search("image size");
+    expect(typo.tier).toBe("ranked");
+    expect(right.tier).toBe("ranked");
+    expect(top(typo)).toBe("reduce-image-size");
+    expect(top(right)).toBe("reduce-image-size");
+    expect(typo.hits[0]?.score).toBeLessThan(right.hits[0]?.score as number);
+  });
+
+  it.each(["docker", "what is docker", "docker container"])(
+    "%s: only words found in nearly every entry → not confident",
+    (q) => {
+      const r = search(q);
+      expect(r.confident).toBe(false);
+    },
+  );
+
+  it("a name made of common words only does not name its entry in full", () => {
+    // dockerfile-best-practices' title is just "dockerfile" once "best" goes as a stop word.
+    expect(top(search("dockerfile user root"))).toBe("file-permissions");
+    // volumes has the alias "volume is in use": just "volume".
+    const full = search("volume is full", { explain: true });
+    expect(full.confident).toBe(false);
+    expect(full.hits[0]?.features?.named).toBeLessThan(1);
+  });
+});
+
 describe("everyday words are not typos of pack words", () => {
   it.each([
     "who won the world cup",

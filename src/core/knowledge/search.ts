@@ -44,6 +44,15 @@ const VERSUS = /\s+(?:vs\.?|versus|v\.?s\.?|or|compared\s+(?:to|with)|instead\s+
 /** The credit of a name word that the question has in another form (restarting for restart). */
 const STEM_CREDIT = 0.8;
 
+/** A confident answer needs a question term found in at most this share of the entries. */
+const SPECIFIC_SHARE = 0.75;
+
+/** A title or alias whose terms weigh less than this (IDF) names its entry only in part. */
+const NAME_WEIGHT = 2.0;
+
+/** The credit of a term that only a typo correction gave (dokcer → docker): a guess. */
+const GUESS_CREDIT = 0.75;
+
 /** A side of "A vs B" that is no id, title or alias needs a ranked hit this good... */
 const SIDE_SCORE = 0.8;
 /** ...whose title or id it mostly names (by term weight), or one of whose aliases it holds whole, or
@@ -316,11 +325,17 @@ export class SearchIndex {
 
   /** Tier 3 and 4: ranked retrieval, then the confidence rule. */
   /** The query's content terms after corrections, and the words nothing in the packs uses. */
-  private correctTerms(q: string): { terms: string[]; unknown: string[]; words: Map<string, Set<string>> } {
+  private correctTerms(q: string): {
+    terms: string[];
+    unknown: string[];
+    words: Map<string, Set<string>>;
+    guessed: Set<string>;
+  } {
     const terms: string[] = [];
     const unknown: string[] = [];
     /** For each search term, the words (as written) of the question that gave it. */
     const words = new Map<string, Set<string>>();
+    const sure = new Set<string>();
     for (const w of contentWords(q)) {
       const fixed = this.corrector.lookup(w);
       if (fixed) {
@@ -329,14 +344,17 @@ export class SearchIndex {
           const seen = words.get(t) ?? new Set<string>();
           seen.add(fixed.words[i] as string);
           words.set(t, seen);
+          if (!fixed.fuzzy) sure.add(t);
         });
       } else if (w.length > 2 && !unknown.includes(w)) unknown.push(w);
     }
-    return { terms, unknown, words };
+    /** Terms that only a typo correction gave: a guess, weaker evidence than a word as asked. */
+    const guessed = new Set(terms.filter((t) => !sure.has(t)));
+    return { terms, unknown, words, guessed };
   }
 
   private rank(q: string, limit: number, explain: boolean): Omit<SearchResult, "query" | "tier"> {
-    const { terms, unknown, words } = this.correctTerms(q);
+    const { terms, unknown, words, guessed } = this.correctTerms(q);
     // For explain: each term as the question (or the correction) wrote it, not as a stem.
     const shown = terms.map((t) => {
       const asked = [...(words.get(t) ?? [])];
@@ -366,10 +384,12 @@ export class SearchIndex {
       const matched = new Set([...r.queryTerms, ...terms.filter((t) => !searched.includes(t))]);
       for (const t of terms) {
         // A word met only through its stem (restarting for "restart") counts a little less.
-        const credit = [...(words.get(t) ?? [])].some((w) => doc.strongWords.has(w)) ? 1 : STEM_CREDIT;
+        const credit =
+          ([...(words.get(t) ?? [])].some((w) => doc.strongWords.has(w)) ? 1 : STEM_CREDIT) *
+          (guessed.has(t) ? GUESS_CREDIT : 1);
         if (doc.topic.has(t)) topical += credit * weight(t);
         if (doc.strong.has(t)) covered += credit * weight(t);
-        else if (matched.has(t)) covered += 0.5 * weight(t);
+        else if (matched.has(t)) covered += 0.5 * (guessed.has(t) ? GUESS_CREDIT : 1) * weight(t);
       }
       let named = 0;
       for (const name of doc.names) {
@@ -377,10 +397,16 @@ export class SearchIndex {
         // A name word met only through its stem (restarting for "restart") counts a little less.
         const hit = name.reduce(
           (sum, n) =>
-            sum + (words.has(n.term) ? weight(n.term) * (words.get(n.term)?.has(n.word) ? 1 : STEM_CREDIT) : 0),
+            sum +
+            (words.has(n.term)
+              ? weight(n.term) *
+                (words.get(n.term)?.has(n.word) ? 1 : STEM_CREDIT) *
+                (guessed.has(n.term) ? GUESS_CREDIT : 1)
+              : 0),
           0,
         );
-        if (weighed > 0) named = Math.max(named, hit / weighed);
+        // A name of common words only ("dockerfile", "volume" once stop words go) names little.
+        if (weighed > 0) named = Math.max(named, (hit / weighed) * Math.min(1, weighed / NAME_WEIGHT));
       }
       const features = { coverage: covered / total, topic: topical / total, named, relative: r.score / topScore };
       const coverage = features.coverage;
@@ -397,7 +423,10 @@ export class SearchIndex {
     });
     scored.sort((a, b) => b.score - a.score);
     const [top, second] = scored as [SearchHit, SearchHit | undefined];
-    const confident = top.score >= TUNING.confident && top.score - (second?.score ?? 0) >= TUNING.margin;
+    // A question whose every word is in most entries ("docker", "docker container") says nothing
+    // specific: suggestions, not an answer.
+    const specific = terms.some((t) => (this.df.get(t) ?? 0) <= n * SPECIFIC_SHARE);
+    const confident = specific && top.score >= TUNING.confident && top.score - (second?.score ?? 0) >= TUNING.margin;
     if (confident) return { kind: "answer", confident, hits: scored.slice(0, limit), terms: shown };
     const suggestions = scored.filter((h) => h.score >= TUNING.suggest).slice(0, limit);
     return suggestions.length > 0
