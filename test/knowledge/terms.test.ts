@@ -63,6 +63,7 @@ describe("TermCorrector", () => {
     ["exce", "exec"],
     ["prot", "port"],
     ["voluem", "volume"],
+    ["odcker", "docker"], // the first two letters swapped
     ["kubernets", "kubernetes"],
     ["helthcheck", "healthcheck"],
     ["helthchek", "healthcheck"], // two edits in a long word

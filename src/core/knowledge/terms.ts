@@ -84,22 +84,24 @@ export function isCommonWord(token: string): boolean {
  */
 export function editDistance(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
-  let prev2: number[] = [];
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const width = b.length + 1;
+  let prev2 = new Int32Array(width);
+  let prev = new Int32Array(width);
+  let row = new Int32Array(width);
+  for (let j = 0; j < width; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const row = [i];
+    row[0] = i;
     let best = i;
-    for (let j = 1; j <= b.length; j++) {
+    for (let j = 1; j < width; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let d = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
         d = Math.min(d, (prev2[j - 2] as number) + 1);
-      row.push(d);
+      row[j] = d;
       if (d < best) best = d;
     }
     if (best > max) return max + 1;
-    prev2 = prev;
-    prev = row;
+    [prev2, prev, row] = [prev, row, prev2];
   }
   return prev[b.length] as number;
 }
@@ -137,8 +139,8 @@ export interface Correction {
  * pack's short fields. Frequent English words are left alone: they are unknown, not misspelt.
  */
 export class TermCorrector {
-  /** Candidate words by length. */
-  private readonly byLength = new Map<number, string[]>();
+  /** Candidate words by first letter and length ("d6": docker, deploy...). */
+  private readonly buckets = new Map<string, string[]>();
   private readonly rank = new Map<string, number>();
   private readonly compounds = new Map<string, string[]>();
   private readonly cache = new Map<string, Correction | null>();
@@ -157,9 +159,10 @@ export class TermCorrector {
       (t) => t.length >= 4 && !t.startsWith("-") && !/[\d._:/]/.test(t),
     );
     for (const w of new Set(words)) {
-      const list = this.byLength.get(w.length) ?? [];
+      const key = `${w[0]}${w.length}`;
+      const list = this.buckets.get(key) ?? [];
       list.push(w);
-      this.byLength.set(w.length, list);
+      this.buckets.set(key, list);
       this.rank.set(w, shortTerms.get(w) ?? 0);
     }
     for (const tokens of phrases) {
@@ -220,20 +223,24 @@ export class TermCorrector {
     if (max === 0) return null;
     let best: string | null = null;
     let bestKey: number[] = [];
-    for (let len = term.length - max; len <= term.length + max; len++) {
-      for (const w of this.byLength.get(len) ?? []) {
-        // A four-letter word: only two letters swapped.
-        if (term.length === 4 && !isSwap(term, w)) continue;
-        const d = editDistance(term, w, max);
-        if (d > max) continue;
-        // Nearest first; then a typo that keeps the first letter; then the more used word.
-        const key = [d, w[0] === term[0] ? 0 : 1, -(this.rank.get(w) ?? 0)];
-        if (best === null || compareKeys(key, bestKey) < 0) {
-          best = w;
-          bestKey = key;
-        }
+    const consider = (w: string) => {
+      // A four-letter word: only two letters swapped.
+      if (term.length === 4 && !isSwap(term, w)) return;
+      const d = editDistance(term, w, max);
+      if (d > max) return;
+      // Nearest first; then the more used word.
+      const key = [d, -(this.rank.get(w) ?? 0)];
+      if (best === null || compareKeys(key, bestKey) < 0) {
+        best = w;
+        bestKey = key;
       }
+    };
+    // A typo rarely hits the first letter: look among words that start with it, and for the first
+    // two letters swapped ("odcker").
+    for (let len = term.length - max; len <= term.length + max; len++) {
+      for (const w of this.buckets.get(`${term[0]}${len}`) ?? []) consider(w);
     }
+    for (const w of this.buckets.get(`${term[1]}${term.length}`) ?? []) if (isSwap(term, w)) consider(w);
     return best;
   }
 }
