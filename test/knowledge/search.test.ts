@@ -253,13 +253,23 @@ describe("evidence", () => {
     expect(typo.hits[0]?.score).toBeLessThan(right.hits[0]?.score as number);
   });
 
-  it.each(["docker", "what is docker", "docker container"])(
-    "%s: only words found in nearly every entry → not confident",
+  it.each(["docker", "what is docker", "image", "explain containers"])(
+    "%s: a single word found in nearly every entry → not confident",
     (q) => {
       const r = search(q);
       expect(r.confident).toBe(false);
     },
   );
+
+  it.each([
+    ["what about docker run?", "docker-run"], // words in every entry, but the whole id
+    ["run a container", "docker-run"],
+    ["use docker compose", "docker-compose"],
+  ])("%s: common words that together say something → confident", (q, id) => {
+    const r = search(q);
+    expect(r.confident).toBe(true);
+    expect(top(r)).toBe(id);
+  });
 
   it("a name made of common words only does not name its entry in full", () => {
     // dockerfile-best-practices' title is just "dockerfile" once "best" goes as a stop word.

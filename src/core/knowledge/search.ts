@@ -44,8 +44,8 @@ const VERSUS = /\s+(?:vs\.?|versus|v\.?s\.?|or|compared\s+(?:to|with)|instead\s+
 /** The credit of a name word that the question has in another form (restarting for restart). */
 const STEM_CREDIT = 0.8;
 
-/** A confident answer needs a question term found in at most this share of the entries. */
-const SPECIFIC_SHARE = 0.75;
+/** A confident ranked answer needs question terms that weigh this much: one word in 2/3 of the entries. */
+const SPECIFIC_WEIGHT = Math.log(2.5);
 
 /** A title or alias whose terms weigh less than this (IDF) names its entry only in part. */
 const NAME_WEIGHT = 2.0;
@@ -423,9 +423,13 @@ export class SearchIndex {
     });
     scored.sort((a, b) => b.score - a.score);
     const [top, second] = scored as [SearchHit, SearchHit | undefined];
-    // A question whose every word is in most entries ("docker", "docker container") says nothing
-    // specific: suggestions, not an answer.
-    const specific = terms.some((t) => (this.df.get(t) ?? 0) <= n * SPECIFIC_SHARE);
+    // A question that tells less than one word found in 2/3 of the entries ("docker", "what is
+    // docker", "image") says nothing specific: suggestions, not an answer; unless it holds the top
+    // entry's whole id or title ("what about docker run?").
+    const asked = new Set(terms);
+    const specific =
+      terms.reduce((sum, t) => sum + weight(t), 0) >= SPECIFIC_WEIGHT ||
+      (this.docs.get(top.entry.id) as Doc).heads.some((head) => head.length > 0 && head.every((t) => asked.has(t)));
     const confident = specific && top.score >= TUNING.confident && top.score - (second?.score ?? 0) >= TUNING.margin;
     if (confident) return { kind: "answer", confident, hits: scored.slice(0, limit), terms: shown };
     const suggestions = scored.filter((h) => h.score >= TUNING.suggest).slice(0, limit);
