@@ -41,7 +41,7 @@ export const TUNING = {
 const BETWEEN = /\b(?:diff(?:erence)?s?|compare|comparing)\s+(?:between\s+)?(.+?)\s+(?:and|&|with|to)\s+(.+)$/i;
 const VERSUS = /\s+(?:vs\.?|versus|v\.?s\.?|or|compared\s+(?:to|with)|instead\s+of|against)\s+/i;
 
-/** The credit of a name word that the question has in another form (restarting for restart). */
+/** The credit of a word the entry has only in another form than the question (restart for restarting). */
 const STEM_CREDIT = 0.8;
 
 /** A confident ranked answer needs question terms that weigh this much: one word in 2/3 of the entries. */
