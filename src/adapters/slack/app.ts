@@ -78,6 +78,8 @@ export const USER_CACHE_MS = 10 * 60_000;
 const USER_FAILURE_CACHE_MS = 60_000;
 /** A person is waiting: a rate-limited answer waits at most this long. */
 const INTERACTIVE_BOUND_MS = 30_000;
+/** Answers wait while requests keep arriving closer together than this (HTTP mode; see AnswerQueue). */
+const BURST_QUIET_MS = 5;
 /** Answers waiting for their turn beyond this many start at once (see AnswerQueue). */
 const MAX_ANSWER_BACKLOG = 200;
 /** A response_url takes at most 5 messages. */
@@ -132,11 +134,28 @@ export async function startSlack(opts: SlackOptions): Promise<SlackAdapter> {
   });
   const client = app.client;
 
+  // HTTP mode: requests being received or awaiting their ack, and when the last one came.
+  let acksPending = 0;
+  let lastRequestAt = 0;
+  const answers = new AnswerQueue(
+    MAX_ANSWER_BACKLOG,
+    () => acksPending > 0 || Date.now() - lastRequestAt < BURST_QUIET_MS,
+  );
   if (receiver instanceof HTTPReceiver) {
     // Bolt rejects requests older than 5 minutes but accepts any from the future: a signed request
     // captured now could be replayed for as long as its date lies ahead. Refuse both.
     const inner = receiver.requestListener;
     receiver.requestListener = (req: IncomingMessage, res: ServerResponse) => {
+      lastRequestAt = Date.now();
+      acksPending += 1;
+      let settled = false;
+      const acked = () => {
+        if (settled) return;
+        settled = true;
+        acksPending -= 1;
+      };
+      res.once("finish", acked);
+      res.once("close", acked);
       const header = req.headers["x-slack-request-timestamp"];
       const ts = typeof header === "string" ? Number(header) : Number.NaN;
       if (req.method === "POST" && header !== undefined && !(Math.abs(Date.now() / 1000 - ts) <= MAX_CLOCK_SKEW_S)) {
@@ -159,7 +178,7 @@ export async function startSlack(opts: SlackOptions): Promise<SlackAdapter> {
 
   // Work that runs after the ack; stop() waits for it so the store is not closed under it.
   const inFlight = new Set<Promise<unknown>>();
-  const answers = new AnswerQueue(MAX_ANSWER_BACKLOG);
+
   const track = (what: string, work: () => Promise<unknown>) => {
     const p = answers
       .run(work)
@@ -518,19 +537,32 @@ async function withRetryAfter<T>(call: () => Promise<T>, boundMs: number, log: L
 /**
  * Starts acknowledged work one job per turn of the event loop, so that requests arriving in a
  * burst (fifty people clicking a quiz answer) are all acknowledged, within Slack's 3 seconds,
- * before the answers' CPU work (search, the store, rendering) runs. Under sustained overload the
- * backlog beyond `maxBacklog` starts at once, so answers are never starved by acks.
+ * before the answers' CPU work (search, the store, rendering) runs. In HTTP mode answers also wait
+ * while requests are still arriving (a burst comes in waves), for at most 100 ms. Under sustained
+ * overload the backlog beyond `maxBacklog` starts at once, so answers are never starved by acks.
  */
 class AnswerQueue {
-  private readonly jobs: (() => void)[] = [];
+  private readonly jobs: { run: () => void; since: number }[] = [];
   private scheduled = false;
+  private wake: NodeJS.Timeout | undefined;
 
-  constructor(private readonly maxBacklog: number) {}
+  /**
+   * @param busy true while requests are arriving or waiting for their ack (HTTP mode): answers then
+   *   wait, at most `maxHoldMs`, so that a burst of requests is acknowledged before the answers' work
+   */
+  constructor(
+    private readonly maxBacklog: number,
+    private readonly busy: () => boolean = () => false,
+    private readonly maxHoldMs = 100,
+  ) {}
 
   run<T>(work: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.jobs.push(() => {
-        work().then(resolve, reject);
+      this.jobs.push({
+        run: () => {
+          work().then(resolve, reject);
+        },
+        since: Date.now(),
       });
       this.schedule();
     });
@@ -541,7 +573,16 @@ class AnswerQueue {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      for (const job of this.jobs.splice(0, Math.max(1, this.jobs.length - this.maxBacklog))) job();
+      const oldest = this.jobs[0];
+      const waited = oldest ? Date.now() - oldest.since : 0;
+      if (this.busy() && this.jobs.length <= this.maxBacklog && waited < this.maxHoldMs) {
+        this.wake ??= setTimeout(() => {
+          this.wake = undefined;
+          this.schedule();
+        }, 2);
+        return;
+      }
+      for (const job of this.jobs.splice(0, Math.max(1, this.jobs.length - this.maxBacklog))) job.run();
       this.schedule();
     });
   }
