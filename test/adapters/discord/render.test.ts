@@ -14,6 +14,7 @@ import { encodeAction } from "../../../src/core/actions.ts";
 import { pageReply, pages } from "../../../src/core/answers.ts";
 import { type Button, type Reply, reply } from "../../../src/core/reply.ts";
 import { type Fixture, makeFixture } from "../../core/fixture.ts";
+import { prose } from "../prose.ts";
 import { entry, realReplies } from "../real-replies.ts";
 
 const ZWSP = "\u200b";
@@ -609,21 +610,6 @@ describe("properties", () => {
       { numRuns: 150, interruptAfterTimeLimit: 150_000, markInterruptAsFailure: true },
     );
   }, 240_000);
-
-  // Words that Markdown leaves alone, some longer than a whole field value or description.
-  const letters = fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCXYZ0123456789éßжλ中文😀👍🏽".split(/(?:)/u));
-  const word = fc.oneof(
-    { weight: 150, arbitrary: fc.string({ unit: letters, minLength: 1, maxLength: 12 }) },
-    { weight: 1, arbitrary: fc.string({ unit: letters, minLength: 1000, maxLength: 7000 }) },
-  );
-  const prose = (maxWords: number) =>
-    fc
-      .array(fc.tuple(word, fc.constantFrom(" ", " ", " ", "\n", "\n\n")), {
-        minLength: 1,
-        maxLength: maxWords,
-        size: "max",
-      })
-      .map((parts) => ({ words: parts.map(([w]) => w), text: parts.map(([w, sep]) => w + sep).join("") }));
 
   /** The text of descriptions, field values and footers in order, a cut word ("…" at a chunk's end) joined again. */
   function shown(messages: DiscordMessage[]): string {

@@ -5,6 +5,7 @@ import { escapeSlack, renderSlack, SLACK_LIMITS, type SlackMessage } from "../..
 import { encodeAction } from "../../../src/core/actions.ts";
 import { type Button, type Reply, reply } from "../../../src/core/reply.ts";
 import { type Fixture, makeFixture } from "../../core/fixture.ts";
+import { prose } from "../prose.ts";
 import { realReplies } from "../real-replies.ts";
 
 const WJ = "\u2060";
@@ -665,21 +666,6 @@ describe("properties", () => {
       { numRuns: 120, interruptAfterTimeLimit: 150_000, markInterruptAsFailure: true },
     );
   }, 240_000);
-
-  // Words that Markdown leaves alone, some longer than a whole section.
-  const letters = fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCXYZ0123456789éßжλ中文😀👍🏽".split(/(?:)/u));
-  const word = fc.oneof(
-    { weight: 150, arbitrary: fc.string({ unit: letters, minLength: 1, maxLength: 12 }) },
-    { weight: 1, arbitrary: fc.string({ unit: letters, minLength: 1000, maxLength: 7000 }) },
-  );
-  const prose = (maxWords: number) =>
-    fc
-      .array(fc.tuple(word, fc.constantFrom(" ", " ", " ", "\n", "\n\n")), {
-        minLength: 1,
-        maxLength: maxWords,
-        size: "max",
-      })
-      .map((parts) => ({ words: parts.map(([w]) => w), text: parts.map(([w, sep]) => w + sep).join("") }));
 
   /** All text Slack shows from the message's sections and context, a cut word ("…" at a block's end) joined again. */
   function shown(messages: SlackMessage[]): string {
