@@ -14,7 +14,7 @@ import { encodeAction } from "../../../src/core/actions.ts";
 import { pageReply, pages } from "../../../src/core/answers.ts";
 import { type Button, type Reply, reply } from "../../../src/core/reply.ts";
 import { type Fixture, makeFixture } from "../../core/fixture.ts";
-import { prose } from "../prose.ts";
+import { wordyReply } from "../prose.ts";
 import { entry, realReplies } from "../real-replies.ts";
 
 const ZWSP = "\u200b";
@@ -625,38 +625,20 @@ describe("properties", () => {
 
   it("loses no word: every word of text, bullets, fields, cells and context appears, in order", () => {
     fc.assert(
-      fc.property(
-        prose(3000),
-        fc.array(prose(30), { maxLength: 40 }),
-        fc.array(fc.tuple(prose(3), prose(400)), { maxLength: 12 }),
-        fc.array(fc.tuple(prose(3), prose(300), prose(300)), { maxLength: 4 }),
-        prose(600),
-        (text, bullets, fields, rows, context) => {
-          const r = reply({
-            header: "Words",
-            text: text.text,
-            bullets: bullets.map((b) => b.text),
-            fields: fields.map(([l, v]) => ({ label: l.text, value: v.text })),
-            comparison: {
-              sides: ["Left", "Right"],
-              rows: rows.map(([a, x, y]) => ({ aspect: a.text, values: [x.text, y.text] })),
-            },
-            context: context.text,
-          });
-          const messages = check(r, "words");
-          const out = shown(messages);
-          for (const p of [text, ...bullets, ...fields.map(([, v]) => v), ...rows.flatMap(([, x, y]) => [x, y])]) {
-            expect(out).toContain(p.words.join(" "));
-          }
-          expect(out).toContain(context.words.join(" "));
-          const names = messages
-            .flatMap((m) => m.embeds.flatMap((e) => (e.fields ?? []).map((x) => x.name)))
-            .join(" ")
-            .replace(/\s+/g, " ");
-          // a label is a field name, cut at 256 characters with "…": whole when shorter
-          for (const [l] of fields) if (l.text.length <= 200) expect(names).toContain(l.words.join(" "));
-        },
-      ),
+      fc.property(wordyReply, ({ reply: r, text, bullets, fields, rows, context }) => {
+        const messages = check(r, "words");
+        const out = shown(messages);
+        for (const p of [text, ...bullets, ...fields.map(([, v]) => v), ...rows.flatMap(([, x, y]) => [x, y])]) {
+          expect(out).toContain(p.words.join(" "));
+        }
+        expect(out).toContain(context.words.join(" "));
+        const names = messages
+          .flatMap((m) => m.embeds.flatMap((e) => (e.fields ?? []).map((x) => x.name)))
+          .join(" ")
+          .replace(/\s+/g, " ");
+        // a label is a field name, cut at 256 characters with "…": whole when shorter
+        for (const [l] of fields) if (l.text.length <= 200) expect(names).toContain(l.words.join(" "));
+      }),
       { numRuns: 60, interruptAfterTimeLimit: 150_000, markInterruptAsFailure: true },
     );
   }, 240_000);

@@ -5,7 +5,7 @@ import { escapeSlack, renderSlack, SLACK_LIMITS, type SlackMessage } from "../..
 import { encodeAction } from "../../../src/core/actions.ts";
 import { type Button, type Reply, reply } from "../../../src/core/reply.ts";
 import { type Fixture, makeFixture } from "../../core/fixture.ts";
-import { prose } from "../prose.ts";
+import { wordyReply } from "../prose.ts";
 import { realReplies } from "../real-replies.ts";
 
 const WJ = "\u2060";
@@ -679,29 +679,11 @@ describe("properties", () => {
 
   it("loses no word: every word of text, bullets, fields, cells and context appears, in order", () => {
     fc.assert(
-      fc.property(
-        prose(3000),
-        fc.array(prose(30), { maxLength: 40 }),
-        fc.array(fc.tuple(prose(3), prose(400)), { maxLength: 12 }),
-        fc.array(fc.tuple(prose(3), prose(300), prose(300)), { maxLength: 4 }),
-        prose(600),
-        (text, bullets, fields, rows, context) => {
-          const r = reply({
-            header: "Words",
-            text: text.text,
-            bullets: bullets.map((b) => b.text),
-            fields: fields.map(([l, v]) => ({ label: l.text, value: v.text })),
-            comparison: {
-              sides: ["Left", "Right"],
-              rows: rows.map(([a, x, y]) => ({ aspect: a.text, values: [x.text, y.text] })),
-            },
-            context: context.text,
-          });
-          const out = shown(check(r, "words"));
-          const parts = [text, ...bullets, ...fields.flat(), ...rows.flat(), context];
-          for (const p of parts) expect(out).toContain(p.words.join(" "));
-        },
-      ),
+      fc.property(wordyReply, ({ reply: r, text, bullets, fields, rows, context }) => {
+        const out = shown(check(r, "words"));
+        const parts = [text, ...bullets, ...fields.flat(), ...rows.flat(), context];
+        for (const p of parts) expect(out).toContain(p.words.join(" "));
+      }),
       { numRuns: 60, interruptAfterTimeLimit: 150_000, markInterruptAsFailure: true },
     );
   }, 240_000);
