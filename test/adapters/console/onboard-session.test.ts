@@ -8,15 +8,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { ConsoleChat } from "../../../src/adapters/console/app.ts";
-import { assemble } from "../../../src/assemble.ts";
-import { FakeClock } from "../../../src/core/clock.ts";
-import type { Caller } from "../../../src/core/command.ts";
-import { silentLogger } from "../../../src/core/logger.ts";
-import { openStore } from "../../../src/store/index.ts";
-import { knowledge } from "../../core/fixture.ts";
+import { terminal } from "./terminal.ts";
 
 /** Text with its line wrapping undone, for comparing long lines. */
 const flat = (text: string) => text.replace(/\s+/g, " ").trim();
@@ -24,68 +17,6 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dockhand-onboard-session-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-/** The terminal user, as src/main.ts describes them. */
-const caller: Caller = {
-  platform: "console",
-  workspaceId: "local",
-  channelId: "terminal",
-  userId: "console",
-  userName: "you",
-  platformAdmin: true,
-};
-
-async function terminal() {
-  const { kb, search } = knowledge();
-  const store = await openStore({ sqlitePath: path.join(tmp, "onboard.db") });
-  const clock = new FakeClock(new Date("2026-01-05T07:00:00Z"));
-  const log = silentLogger();
-  const input = new PassThrough();
-  const output = new PassThrough();
-  let out = "";
-  output.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  const chat = new ConsoleChat({ input, output, interactive: false, caller });
-  // The same wiring as src/main.ts, with the terminal as the only platform.
-  const { dispatcher, scheduler: makeScheduler } = assemble({
-    kb,
-    search,
-    store,
-    clock,
-    log,
-    poster: chat.poster,
-    messenger: chat.messenger,
-    admins: new Set(),
-    timezone: "UTC",
-    quiz: { showNames: true },
-    onboarding: { channelId: "terminal", stallDays: 7, welcome: false },
-  });
-  const scheduler = makeScheduler("test-terminal");
-  const running = chat.run(dispatcher);
-
-  let seen = 0;
-  /** Waits until the output after the last read matches, and returns that new output. */
-  async function next(pattern: RegExp): Promise<string> {
-    const deadline = Date.now() + 5_000;
-    for (;;) {
-      const fresh = out.slice(seen);
-      const m = pattern.exec(fresh);
-      if (m) {
-        seen += m.index + m[0].length;
-        return fresh.slice(0, m.index + m[0].length);
-      }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; output so far:\n${out}`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  }
-  /** Types a line and waits for the reply that ends with `until`. */
-  async function type(line: string, until: RegExp): Promise<string> {
-    input.write(`${line}\n`);
-    return next(until);
-  }
-  return { store, clock, scheduler, input, output: () => out, running, type, next, kb };
-}
 
 /** The number of the button with this label on the last button line of `chunk`. */
 function numberOf(chunk: string, label: string): string {
@@ -105,7 +36,7 @@ describe("onboarding in the terminal chat", () => {
   it("a whole track from `/docker onboard` to the finish summary, with checkpoints, pause, stop and resume", {
     timeout: 20_000,
   }, async () => {
-    const t = await terminal();
+    const t = await terminal(tmp, { channelId: "terminal", stallDays: 7, welcome: false });
     const track = t.kb.tracks.find((x) => x.id === "docker-basics");
     if (!track) throw new Error("no track");
     const entry = (i: number) => {
