@@ -104,7 +104,7 @@ export function renderReply(reply: Reply, opts: RenderOptions): string {
       }
       const heading = /^#{1,3} (.*)$/.exec(l);
       const item = /^(\s*)([-*+]|\d+\.) (.*)$/.exec(l);
-      if (heading) lines.push(bold(heading[1] ?? ""));
+      if (heading) lines.push(...wrap(heading[1] ?? "", opts.width).map(bold));
       else if (item) {
         const indent = " ".repeat((item[1] ?? "").length + (item[2] ?? "").length + 1);
         const [first = "", ...rest] = wrap(item[3] ?? "", opts.width - indent.length);

@@ -234,7 +234,7 @@ describe("renderDiscord on real replies", () => {
     const text = all.flatMap(([k, r]) => descriptions(check(r, k))).join("\n\n");
     expect(text).not.toMatch(/\|\s*-{3,}/);
     expect(text).toContain("**Command**: **Removes**\n- `docker container prune`: stopped containers\n");
-    expect(text).toContain("- `docker builder prune`: unused build cache; `-a`: all of it");
+    expect(text).toContain("- `docker builder prune`: dangling build cache; `-a`/`--all`: all unused build cache");
     // Discord renders a heading only at the start or after a blank line
     const lines = text.split("\n");
     const headings = lines.flatMap((line, i) => (/^#{1,3} /.test(line) ? [i] : []));

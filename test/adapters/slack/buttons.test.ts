@@ -18,13 +18,14 @@ describe.each<Mode>(["socket", "http"])("buttons (block_actions) in %s mode", (m
     if (more.ack.mode === "http") expect(more.ack).toMatchObject({ status: 200, text: "" });
     const [page1] = await h.standIn.waitForResponses(more.responseId);
     expect(page1?.body).toMatchObject({ response_type: "ephemeral", replace_original: false });
-    expect(String(page1?.body.text)).toMatch(/\(1\/3\)/);
+    const total = Number(/\(1\/(\d+)\)/.exec(String(page1?.body.text))?.[1]);
+    expect(total).toBeGreaterThanOrEqual(3);
 
     const next = await h.press(buttonIn(page1?.body.blocks, /^Next/).actionId, { ephemeral: true });
     const [page2] = await h.standIn.waitForResponses(next.responseId);
     expect(page2?.body.replace_original).toBe(true);
     expect(page2?.body.response_type).toBeUndefined();
-    expect(String(page2?.body.text)).toMatch(/\(2\/3\)/);
+    expect(String(page2?.body.text)).toContain(`(2/${total})`);
     expect(() => buttonIn(page2?.body.blocks, /Previous/)).not.toThrow();
   });
 
