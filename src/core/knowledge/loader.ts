@@ -5,6 +5,13 @@ import type { z } from "zod";
 import { checkKnowledge } from "./checks.ts";
 import { type Entry, frontmatterSchema, type Track, trackSchema } from "./schema.ts";
 
+/** The largest entry or track file a pack may hold. */
+export const MAX_FILE_BYTES = 256 * 1024;
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`;
+}
+
 /** One thing wrong in a pack, named by file and field so that a person can fix it. */
 export interface Problem {
   file: string;
@@ -137,6 +144,15 @@ export function loadKnowledge(dirs: string[], cwd = process.cwd()): LoadResult {
       if (!isEntry && !isTrack) continue;
       let text: string;
       try {
+        // Sized before it is read: one huge file must not cost seconds and gigabytes to find out.
+        const bytes = statSync(path).size;
+        if (bytes > MAX_FILE_BYTES) {
+          problems.push({
+            file,
+            message: `is ${formatBytes(bytes)}; a knowledge file may be at most ${formatBytes(MAX_FILE_BYTES)}: split it into several entries`,
+          });
+          continue;
+        }
         text = readFileSync(path, "utf8");
       } catch (err) {
         problems.push({ file, message: `cannot be read: ${(err as Error).message}` });
