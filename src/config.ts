@@ -122,7 +122,7 @@ export function platformStatus(config: Config): { platform: "slack" | "discord";
         ? "SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set (Socket Mode)"
         : slackHttp
           ? "SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and PORT are set (HTTP mode)"
-          : `not configured: set SLACK_BOT_TOKEN and SLACK_APP_TOKEN${s.botToken ? " (SLACK_APP_TOKEN is missing)" : ""}`,
+          : slackWhy(config),
     },
     {
       platform: "discord",
@@ -133,4 +133,20 @@ export function platformStatus(config: Config): { platform: "slack" | "discord";
           : `not configured: set ${[!d.token && "DISCORD_TOKEN", !d.applicationId && "DISCORD_APPLICATION_ID"].filter(Boolean).join(" and ")}`,
     },
   ];
+}
+
+/** What is missing for Slack, for either mode, in words a person acts on. */
+function slackWhy(config: Config): string {
+  const s = config.slack;
+  const both =
+    "set SLACK_BOT_TOKEN with SLACK_APP_TOKEN (Socket Mode), or SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET and PORT (HTTP mode)";
+  if (!s.botToken) {
+    return s.appToken || s.signingSecret
+      ? `not configured: SLACK_BOT_TOKEN is missing; ${both}`
+      : `not configured: ${both}`;
+  }
+  if (s.signingSecret) {
+    return "not configured: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set, but HTTP mode also needs PORT (the port Slack's requests reach); or set SLACK_APP_TOKEN for Socket Mode instead";
+  }
+  return "not configured: SLACK_BOT_TOKEN is set, but add SLACK_APP_TOKEN (Socket Mode), or SLACK_SIGNING_SECRET and PORT (HTTP mode)";
 }
