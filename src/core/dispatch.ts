@@ -4,7 +4,13 @@ import { type Action, EXPIRED, parseAction } from "./actions.ts";
 import type { AnyCommand, Caller, Context, OptionSpec } from "./command.ts";
 import { isUserError, UserError } from "./errors.ts";
 import { notice, type Reply } from "./reply.ts";
+import { cleanOptions, cleanText } from "./sanitize.ts";
 import { parseCommandText } from "./text-command.ts";
+
+/** Names come from the platform, as typed by people: cleaned like every other text. */
+function cleanCaller(caller: Caller): Caller {
+  return { ...caller, userName: cleanText(caller.userName) };
+}
 
 export type ActionHandler = (action: Action, caller: Caller, ctx: Context) => Promise<Reply>;
 
@@ -41,7 +47,9 @@ export class Dispatcher {
   }
 
   /** A command with typed options, as Discord delivers it. */
-  command(name: string, options: Record<string, unknown>, caller: Caller): Promise<Reply> {
+  command(name: string, options: Record<string, unknown>, who: Caller): Promise<Reply> {
+    const caller = cleanCaller(who);
+    options = cleanOptions(options);
     const label = { kind: "unknown" }; // never a name from outside: it becomes a metric label
     return this.guard(caller, `command ${name}`, label, async () => {
       const command = this.ctx.commands.find((c) => c.spec.name === name);
@@ -64,7 +72,9 @@ export class Dispatcher {
   }
 
   /** Free text after the slash command: `/docker help`, `/docker volumes vs bind mounts`. */
-  text(text: string, caller: Caller): Promise<Reply> {
+  text(raw: string, who: Caller): Promise<Reply> {
+    const caller = cleanCaller(who);
+    const text = cleanText(raw);
     const label = { kind: "text" };
     return this.guard(caller, "text", label, async () => {
       const parsed = parseCommandText(text, this.ctx.commands);
@@ -75,7 +85,8 @@ export class Dispatcher {
   }
 
   /** A button press; the id comes from the platform and is parsed, never trusted. */
-  action(id: unknown, caller: Caller): Promise<Reply> {
+  action(id: unknown, who: Caller): Promise<Reply> {
+    const caller = cleanCaller(who);
     const label = { kind: "button" };
     return this.guard(caller, "action", label, async () => {
       const action = parseAction(id);

@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { migrateToLatest } from "./migrations.ts";
 import type { Database } from "./schema.ts";
+import { StripNulPlugin } from "./strip-nul.ts";
 
 const INT8_OID = 20;
 
@@ -19,7 +20,7 @@ export async function openPostgres(url: string): Promise<Kysely<Database>> {
     // An idle client that loses its connection emits here; without a listener
     // the process would crash. The pool drops that client; the next query reconnects.
     pool.on("error", () => {});
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new StripNulPlugin()] });
     const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
     const schema = rows[0]?.schema;
     if (!schema) throw new Error("no schema on the search_path exists");
