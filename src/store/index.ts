@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { KyselyStore } from "./kysely-store.ts";
 import { openPostgres } from "./postgres.ts";
 import { DEFAULT_SQLITE_PATH, openSqlite } from "./sqlite.ts";
@@ -28,7 +29,20 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
         `Unsupported database URL${scheme ? ` scheme "${scheme}"` : ""}: expected one starting with postgres:// or postgresql://`,
       );
     }
-    return new KyselyStore(await openPostgres(url), "postgres");
+    return writable(new KyselyStore(await openPostgres(url), "postgres"));
   }
-  return new KyselyStore(await openSqlite(options.sqlitePath ?? DEFAULT_SQLITE_PATH), "sqlite");
+  const file = options.sqlitePath ?? DEFAULT_SQLITE_PATH;
+  // SQLite's open already wrote once, under the lock it takes to migrate.
+  return new KyselyStore(await openSqlite(file), "sqlite", file === ":memory:" ? undefined : resolve(file));
+}
+
+/** A database that answers but cannot take a write would fail every command later: refuse it now. */
+async function writable(store: KyselyStore): Promise<Store> {
+  try {
+    await store.assertWritable();
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+  return store;
 }

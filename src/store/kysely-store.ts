@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import { type StoreCheck, StoreProbe } from "./health.ts";
 import { OnboardingStore } from "./onboarding-store.ts";
 import { QuizStore } from "./quiz-store.ts";
 import type { Database } from "./schema.ts";
@@ -10,16 +11,29 @@ export class KyselyStore implements Store {
   readonly quiz: QuizStore;
   readonly onboarding: OnboardingStore;
 
+  readonly #probe: StoreProbe;
+
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: "sqlite" | "postgres",
+    /** The SQLite file, so that health checks notice it being deleted or replaced. */
+    file?: string,
   ) {
     this.quiz = new QuizStore(db, dialect);
     this.onboarding = new OnboardingStore(db, dialect);
+    this.#probe = new StoreProbe(db, file);
   }
 
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);
+  }
+
+  assertWritable(): Promise<void> {
+    return this.#probe.assertWritable();
+  }
+
+  health(): Promise<StoreCheck> {
+    return this.#probe.check();
   }
 
   close(): Promise<void> {

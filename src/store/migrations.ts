@@ -249,6 +249,18 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
         }
       },
     },
+    "0004_store_probe": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("store_probe")
+          .addColumn("id", "integer", (c) => c.primaryKey())
+          .addColumn("at", "bigint", (c) => c.notNull())
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable("store_probe").execute();
+      },
+    },
   };
 }
 

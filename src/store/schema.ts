@@ -18,6 +18,13 @@ export interface Database {
   onboard_enrolments: OnboardEnrolmentsTable;
   onboard_steps: OnboardStepsTable;
   onboard_dm_failures: OnboardDmFailuresTable;
+  store_probe: StoreProbeTable;
+}
+
+/** One row that health checks write, to know that writes still work. */
+export interface StoreProbeTable {
+  id: number;
+  at: number;
 }
 
 /** Every question asked, with how the bot answered it. */

@@ -10,6 +10,7 @@ import {
   type SqliteDialectConfig,
   SqliteDriver,
 } from "kysely";
+import { READ_ONLY_FIX, unwritable } from "./health.ts";
 import { migrateToLatest } from "./migrations.ts";
 import type { Database } from "./schema.ts";
 
@@ -58,7 +59,12 @@ export async function openSqlite(file: string): Promise<Kysely<Database>> {
 async function open(target: string, memory: boolean): Promise<Kysely<Database>> {
   let raw: BetterSqlite3.Database | undefined;
   try {
-    if (!memory) fs.mkdirSync(path.dirname(target), { recursive: true });
+    if (!memory) {
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      // A read-only file opens, and even takes writes into a new -wal file, until it fails later.
+      const problem = unwritable(target);
+      if (problem) throw new Error(`${problem}. ${READ_ONLY_FIX}`);
+    }
     raw = new BetterSqlite3(target);
     // busy_timeout first: switching to WAL needs a lock another process may hold.
     raw.pragma("busy_timeout = 5000");
@@ -87,6 +93,10 @@ async function open(target: string, memory: boolean): Promise<Kysely<Database>> 
     raw.exec("BEGIN IMMEDIATE");
     try {
       await migrateToLatest(db, "sqlite");
+      // A write proves the file takes writes, inside the lock this open already holds.
+      raw.prepare("insert into store_probe (id, at) values (1, ?) on conflict (id) do update set at = excluded.at").run(
+        Date.now(),
+      );
       raw.exec("COMMIT");
     } catch (err) {
       if (raw.inTransaction) raw.exec("ROLLBACK");

@@ -43,6 +43,13 @@ export interface Store {
   readonly dialect: "sqlite" | "postgres";
   /** Answers when the database does (used by health checks). */
   ping(): Promise<void>;
+  /** Throws a message saying what to fix when the database cannot be written (checked at open). */
+  assertWritable(): Promise<void>;
+  /**
+   * For /healthz: the database reads and writes (a write is probed every few seconds), and for
+   * SQLite the path still names the file that is open.
+   */
+  health(): Promise<{ ok: boolean; detail?: string }>;
   close(): Promise<void>;
   /** Records an asked question; returns its id (used to attach feedback). */
   recordQuery(q: QueryRecord): Promise<number>;
