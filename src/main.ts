@@ -1,8 +1,10 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { ConsoleChat } from "./adapters/console/app.ts";
 import type { DiscordAdapter } from "./adapters/discord/app.ts";
 import type { SlackAdapter } from "./adapters/slack/app.ts";
+import { SLACK_EVENTS_PATH } from "./adapters/slack/manifest.ts";
 import { assemble } from "./assemble.ts";
 import { type Config, loadConfig, platformStatus } from "./config.ts";
 import { systemClock } from "./core/clock.ts";
@@ -11,8 +13,10 @@ import { SearchIndex } from "./core/knowledge/search.ts";
 import { createLogger, type Logger } from "./core/logger.ts";
 import type { Member, Messenger } from "./core/onboarding/service.ts";
 import type { Poster } from "./core/quiz/service.ts";
+import { cleanText } from "./core/sanitize.ts";
 import { validateTimezone } from "./core/schedule/recurrence.ts";
 import { Metrics } from "./ops/metrics.ts";
+import { installSafetyNet } from "./ops/safety-net.ts";
 import { type Check, type OpsServer, startOpsServer } from "./ops/server.ts";
 import { builtInPacks } from "./paths.ts";
 import { openStore, type Platform } from "./store/index.ts";
@@ -36,6 +40,27 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
     level: config.logLevel ?? (chat ? "warn" : "info"),
     pretty: chat ? io.stderr.isTTY === true : io.stdout.isTTY === true,
     destination: chat ? 2 : 1,
+  });
+
+  const slackWanted = platforms.some((p) => p.platform === "slack" && p.configured);
+  const slackHttp = slackWanted && !config.slack.appToken;
+  const discordWanted = platforms.some((p) => p.platform === "discord" && p.configured);
+  const metrics = new Metrics({
+    adapters: () => ({
+      ...(slackWanted ? { slack: slack?.ready === true } : {}),
+      ...(discordWanted ? { discord: discord?.ready === true } : {}),
+    }),
+  });
+  // From here on, nothing that escapes a handler goes unnoticed: during start-up it stops the
+  // process with a message; once serving, it is logged, counted and the process stays up.
+  const net = installSafetyNet({
+    log,
+    count: (where) => metrics.unhandledError(where),
+    fatal: (err, ref) => {
+      io.stderr.write(`Dockhand stopped: ${(err as Error)?.message ?? String(err)} (ref ${ref})\n`);
+      log.flush?.();
+      process.exit(1);
+    },
   });
 
   const { kb, problems } = loadKnowledge([...builtInPacks, ...config.knowledgeDirs.map((d) => resolve(d))]);
@@ -92,14 +117,6 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
   };
   const s = config.slack;
   const d = config.discord;
-  const slackWanted = platforms.some((p) => p.platform === "slack" && p.configured);
-  const discordWanted = platforms.some((p) => p.platform === "discord" && p.configured);
-  const metrics = new Metrics({
-    adapters: () => ({
-      ...(slackWanted ? { slack: slack?.ready === true } : {}),
-      ...(discordWanted ? { discord: discord?.ready === true } : {}),
-    }),
-  });
   const {
     dispatcher,
     onboarding,
@@ -124,9 +141,26 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
     `Dockhand: ${kb.entries.length} knowledge entries, ${kb.tracks.length} track(s); store: ${store.dialect === "postgres" ? "PostgreSQL" : config.sqlitePath}`,
   );
 
+  // The store's health, logged when it changes: a database that stops taking writes, or a SQLite
+  // file deleted under the running process, shows in the log as well as in /healthz.
+  let lastStoreProblem: string | undefined;
+  const storeHealth = async () => {
+    const check = await store.health();
+    const problem = check.ok ? undefined : (check.detail ?? "failing");
+    if (problem !== lastStoreProblem) {
+      if (problem) log.error({ problem }, "the database is not healthy");
+      else log.info("the database is healthy again");
+      lastStoreProblem = problem;
+    }
+    return check;
+  };
+  const storeWatch = setInterval(() => void storeHealth().catch(() => undefined), STORE_WATCH_MS);
+  storeWatch.unref();
+
   // Everything opened so far is closed again if start-up fails half-way.
   let ops: OpsServer | undefined;
   const closeAll = async () => {
+    clearInterval(storeWatch);
     await scheduler.stop();
     await Promise.allSettled([slack?.stop(), discord?.stop()]);
     await ops?.close();
@@ -138,25 +172,22 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
         port: config.port,
         log,
         metrics,
-        health: async () => {
-          try {
-            await store.ping();
-            return { process: { ok: true }, store: { ok: true } };
-          } catch (err) {
-            return {
-              process: { ok: true },
-              store: { ok: false, detail: `the database does not answer: ${(err as Error).message}` },
-            };
-          }
-        },
+        health: async () => ({ process: { ok: true }, store: await storeHealth() }),
         ready: () => readiness({ slackWanted, discordWanted, slack, discord }),
-        fallback: (req, res) => {
-          if (slack?.httpHandler) slack.httpHandler(req, res);
-          else res.writeHead(404, { "content-type": "application/json" }).end('{"ok":false,"error":"not found"}\n');
-        },
+        ...(slackHttp
+          ? {
+              platform: {
+                [SLACK_EVENTS_PATH]: (req: IncomingMessage, res: ServerResponse) => {
+                  if (slack?.httpHandler) slack.httpHandler(req, res);
+                  else res.writeHead(503, { "retry-after": "5" }).end();
+                },
+              },
+            }
+          : {}),
       });
     }
-    const welcome = (m: Member, channelId?: string) => onboarding.welcome(m, channelId).then(() => undefined);
+    const welcome = (m: Member, channelId?: string) =>
+      onboarding.welcome({ ...m, userName: cleanText(m.userName) }, channelId).then(() => undefined);
     if (slackWanted && s.botToken) {
       // Loaded only when Slack is configured, so the terminal chat starts quickly.
       const { startSlack } = await import("./adapters/slack/app.ts");
@@ -223,8 +254,10 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
         ? "Dockhand is running. Ctrl-C stops it."
         : "Dockhand is running as a service with no chat platform connected (set Slack or Discord tokens; see README.md).",
     );
+    net.started();
     const signal = await nextSignal();
     await shutdown(signal, { log, ops, closeAll, say });
+    net.uninstall();
     return;
   }
   try {
@@ -234,12 +267,17 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
         : "No chat platform connected: answering standard input line by line (see README.md to connect Slack or Discord).",
     );
     scheduler.start(15_000);
+    net.started();
     await chatUi.run(dispatcher);
   } finally {
+    net.uninstall();
     await closeAll();
     log.flush?.();
   }
 }
+
+/** How often the store's health is checked when nobody asks /healthz. */
+const STORE_WATCH_MS = 30_000;
 
 /** Shutdown must finish within this; the hard stop comes a little earlier than the 10 s promised. */
 export const SHUTDOWN_DEADLINE_MS = 9_000;

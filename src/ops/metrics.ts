@@ -47,6 +47,13 @@ export class Metrics implements Telemetry {
     registers: [this.registry],
   });
 
+  private readonly unhandled = new Counter({
+    name: "dockhand_unhandled_errors_total",
+    help: "Errors that escaped every handler (the process kept serving), by whether a request was being handled",
+    labelNames: ["where"] as const,
+    registers: [this.registry],
+  });
+
   constructor(opts: { adapters?: () => Record<string, boolean>; defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     const adapters = opts.adapters;
@@ -80,6 +87,10 @@ export class Metrics implements Telemetry {
   }
   error(where: string): void {
     this.errors.inc({ where });
+  }
+
+  unhandledError(where: "request" | "background"): void {
+    this.unhandled.inc({ where });
   }
 
   /** The text exposition format, and its content type. */

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Logger } from "../core/logger.ts";
 import type { Metrics } from "./metrics.ts";
+import { answerFailed, inRequest, newRef } from "./safety-net.ts";
 
 /** One check of /healthz or /readyz: passing, or what is wrong. */
 export interface Check {
@@ -19,9 +20,14 @@ export interface OpsServerOptions {
   health: () => Promise<Record<string, Check>>;
   /** The chat adapters are connected (readiness). */
   ready: () => Record<string, Check>;
-  /** Every other request: the Slack adapter's HTTP receiver in HTTP mode, else 404. */
-  fallback?: (req: IncomingMessage, res: ServerResponse) => void;
+  /**
+   * Platform endpoints by path (e.g. "/slack/events"), POST only. Every other method on such a path
+   * gets 405 and every other path 404: a platform's library never sees a request it cannot route.
+   */
+  platform?: Record<string, PlatformHandler>;
 }
+
+export type PlatformHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface OpsServer {
   readonly port: number;
@@ -55,21 +61,53 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
     json(res, ok ? 200 : 503, { ok, checks });
   };
 
+  const platform = (path: string, req: IncomingMessage, res: ServerResponse, handler: PlatformHandler) => {
+    if (isDraining) {
+      json(res, 503, { ok: false, error: "shutting down" });
+      return;
+    }
+    active += 1;
+    res.once("close", () => {
+      active -= 1;
+      if (active === 0) for (const wake of idle.splice(0)) wake();
+    });
+    // A handler that throws at once, or whose work fails later with nothing to catch it, answers
+    // 500 with a reference (the safety net finds the request through inRequest) instead of
+    // leaving the connection hanging or the process stopping.
+    inRequest(res, `POST ${path}`, () => {
+      try {
+        handler(req, res);
+      } catch (err) {
+        const ref = newRef();
+        log.error({ err, ref, path }, "platform request failed");
+        answerFailed(res, ref);
+      }
+    });
+  };
+
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? "/").split("?")[0];
+    // A trailing slash or a query string does not make another endpoint.
+    const path = (req.url ?? "/").split("?")[0]?.replace(/(.)\/+$/, "$1") ?? "/";
     const get = req.method === "GET" || req.method === "HEAD";
-    if (get && path === "/healthz") {
+    const own = path === "/healthz" || path === "/readyz" || path === "/metrics";
+    const handler = opts.platform && Object.hasOwn(opts.platform, path) ? opts.platform[path] : undefined;
+    if (own && !get) {
+      res.setHeader("allow", "GET, HEAD");
+      json(res, 405, { ok: false, error: `${path} answers GET only` });
+      return;
+    }
+    if (path === "/healthz") {
       withTimeout(opts.health(), CHECK_TIMEOUT_MS).then(
         (checks) => verdict(res, checks),
         (err: unknown) => verdict(res, { process: { ok: false, detail: (err as Error).message } }),
       );
       return;
     }
-    if (get && path === "/readyz") {
+    if (path === "/readyz") {
       verdict(res, opts.ready());
       return;
     }
-    if (get && path === "/metrics") {
+    if (path === "/metrics") {
       opts.metrics.expose().then(
         ({ contentType, body }) => {
           res.writeHead(200, { "content-type": contentType }).end(body);
@@ -81,20 +119,17 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
       );
       return;
     }
-    if (opts.fallback) {
-      if (isDraining) {
-        json(res, 503, { ok: false, error: "shutting down" });
+    if (handler) {
+      if (req.method !== "POST") {
+        res.setHeader("allow", "POST");
+        json(res, 405, { ok: false, error: `${path} takes POST requests from the platform only` });
         return;
       }
-      active += 1;
-      res.once("close", () => {
-        active -= 1;
-        if (active === 0) for (const wake of idle.splice(0)) wake();
-      });
-      opts.fallback(req, res);
+      platform(path, req, res, handler);
       return;
     }
-    json(res, 404, { ok: false, error: "not found: try /healthz, /readyz or /metrics" });
+    const known = ["/healthz", "/readyz", "/metrics", ...Object.keys(opts.platform ?? {})];
+    json(res, 404, { ok: false, error: `not found: try ${known.join(", ")}` });
   });
   // A slow or idle client must not hold the process open at shutdown.
   server.keepAliveTimeout = 5_000;

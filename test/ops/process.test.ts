@@ -1,87 +1,27 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { buttonsIn } from "../fakes/slack/harness.ts";
 import { asForm, asPayload, buttonPress, postSigned, slashCommand } from "../fakes/slack/payloads.ts";
 import { BOT_TOKEN, SIGNING_SECRET, SlackStandIn } from "../fakes/slack/standin.ts";
+import { bin, startDockhand as start } from "./dockhand-process.ts";
 
 /**
  * The real process, as `npm start` and the container run it: `dockhand start` in a child process
  * with a port, then signals. These tests are about what an operator sees: health endpoints, a
  * clean exit within 10 seconds, and no acknowledged answer lost on the way down.
  */
-const bin = fileURLToPath(new URL("../../src/bin.js", import.meta.url));
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-interface Running {
-  child: ChildProcess;
-  port: number;
-  dir: string;
-  stderr: () => string;
-  /** The JSON log lines. */
-  stdout: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-}
-
 let cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.reverse()) await c();
   cleanups = [];
 });
 
-async function startDockhand(env: Record<string, string>): Promise<Running> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockhand-proc-"));
-  const port = await freePort();
-  const child = spawn(process.execPath, [bin, "start"], {
-    cwd: dir, // no .env from the repository
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: dir,
-      PORT: String(port),
-      DOCKHAND_DB_PATH: path.join(dir, "dockhand.db"),
-      LOG_LEVEL: "warn",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let err = "";
-  child.stderr?.on("data", (c: Buffer) => {
-    err += c.toString();
-  });
-  let out = "";
-  child.stdout?.on("data", (c: Buffer) => {
-    out += c.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal, at: Date.now() })),
-  );
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGKILL");
-      await exited;
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  const started = Date.now();
-  while (!/Dockhand is running/.test(err)) {
-    if (child.exitCode !== null) throw new Error(`dockhand exited early (${child.exitCode}):\n${err}`);
-    if (Date.now() - started > 30_000) throw new Error(`dockhand did not start:\n${err}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { child, port, dir, stderr: () => err, stdout: () => out, exited };
-}
+const startDockhand = (env: Record<string, string>) => start(env, cleanups);
 
 describe("dockhand start as a service", () => {
   it("with a port and no chat tokens: serves health and metrics, and stops on SIGTERM with exit 0", async () => {

@@ -6,7 +6,7 @@ import { assemble } from "../../src/assemble.ts";
 import type { Caller } from "../../src/core/command.ts";
 import { silentLogger } from "../../src/core/logger.ts";
 import { Metrics } from "../../src/ops/metrics.ts";
-import { type Check, type OpsServer, startOpsServer } from "../../src/ops/server.ts";
+import { type Check, type OpsServer, type PlatformHandler, startOpsServer } from "../../src/ops/server.ts";
 import { openStore, type Store } from "../../src/store/index.ts";
 import { knowledge } from "../core/fixture.ts";
 
@@ -25,9 +25,7 @@ afterEach(async () => {
   cleanups = [];
 });
 
-async function world(
-  o: { ready?: () => Record<string, Check>; fallback?: Parameters<typeof startOpsServer>[0]["fallback"] } = {},
-) {
+async function world(o: { ready?: () => Record<string, Check>; slack?: PlatformHandler } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockhand-ops-"));
   const store: Store = await openStore({ sqlitePath: path.join(dir, "ops.db") });
   let closed = false;
@@ -66,11 +64,11 @@ async function world(
       }
     },
     ready: o.ready ?? (() => ({ slack: { ok: true } })),
-    ...(o.fallback ? { fallback: o.fallback } : {}),
+    ...(o.slack ? { platform: { "/slack/events": o.slack } } : {}),
   });
   cleanups.push(() => ops.close());
-  const get = async (p: string) => {
-    const res = await fetch(`http://127.0.0.1:${ops.port}${p}`);
+  const get = async (p: string, method = "GET") => {
+    const res = await fetch(`http://127.0.0.1:${ops.port}${p}`, { method });
     return { status: res.status, type: res.headers.get("content-type") ?? "", text: await res.text() };
   };
   return {
@@ -103,29 +101,29 @@ describe("/healthz", () => {
   it("turns 503 'shutting down' once draining starts, and platform requests get 503 instead of work", async () => {
     let handled = 0;
     const w = await world({
-      fallback: (_req, res) => {
+      slack: (_req, res) => {
         handled += 1;
         res.writeHead(200).end("handled");
       },
     });
-    expect((await w.get("/slack/events")).status).toBe(200);
+    expect((await w.get("/slack/events", "POST")).status).toBe(200);
     await w.ops.drain();
     const health = await w.get("/healthz");
     expect(health.status).toBe(503);
     expect(health.text).toContain("shutting down");
     expect((await w.get("/readyz")).status).toBe(503);
-    expect((await w.get("/slack/events")).status).toBe(503);
+    expect((await w.get("/slack/events", "POST")).status).toBe(503);
     expect(handled).toBe(1);
   });
 
   it("drain() waits for platform requests already being handled", async () => {
     let finish: () => void = () => {};
     const w = await world({
-      fallback: (_req, res) => {
+      slack: (_req, res) => {
         finish = () => res.writeHead(200).end("late");
       },
     });
-    const pending = fetch(`http://127.0.0.1:${w.ops.port}/slack/events`).then((r) => r.text());
+    const pending = fetch(`http://127.0.0.1:${w.ops.port}/slack/events`, { method: "POST" }).then((r) => r.text());
     await new Promise((r) => setTimeout(r, 50));
     let drained = false;
     const drain = w.ops.drain().then(() => {

@@ -10,9 +10,10 @@ import type { Poster } from "../../core/quiz/service.ts";
 import type { Reply } from "../../core/reply.ts";
 import type { Store } from "../../store/types.ts";
 import { Coalescer } from "../coalescer.ts";
-import { ASK_SHORTCUT, SLASH_COMMAND } from "./manifest.ts";
+import { ASK_SHORTCUT, SLACK_EVENTS_PATH, SLASH_COMMAND } from "./manifest.ts";
 import { actionIdOf, isDirectMessage, slackToPlain, stripBotMention } from "./parse.ts";
 import { renderSlack, type SlackMessage } from "./render.ts";
+import { readSlackBody } from "./request-guard.ts";
 import { AnswerQueue, boltLogger, errorText, parseRef, platformError, withRetryAfter } from "./support.ts";
 
 export type SlackMode =
@@ -113,7 +114,7 @@ export async function startSlack(opts: SlackOptions): Promise<SlackAdapter> {
           // The client that calls apps.connections.open takes its options from here.
           installerOptions: { clientOptions: { ...apiUrl, ...retryConfig } },
         })
-      : new HTTPReceiver({ signingSecret: mode.signingSecret, logger: boltLog, endpoints: "/slack/events" });
+      : new HTTPReceiver({ signingSecret: mode.signingSecret, logger: boltLog, endpoints: SLACK_EVENTS_PATH });
   const app = new App({
     token: mode.botToken,
     receiver,
@@ -155,7 +156,23 @@ export async function startSlack(opts: SlackOptions): Promise<SlackAdapter> {
         res.writeHead(401).end();
         return;
       }
-      inner(req, res);
+      // Bolt takes an already-read body as it is (`rawBody`); reading it here lets a body Bolt
+      // cannot handle be refused with a status instead of failing inside Bolt.
+      readSlackBody(req).then(
+        (body) => {
+          if (!body.ok) {
+            log.warn({ status: body.status, why: body.why }, "request refused");
+            res.writeHead(body.status).end();
+            return;
+          }
+          (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body.raw;
+          inner(req, res);
+        },
+        (err: unknown) => {
+          log.warn({ err: errorText(err) }, "request body could not be read");
+          if (!res.headersSent) res.writeHead(400).end();
+        },
+      );
     };
   } else {
     const sm = receiver.client;

@@ -6,6 +6,8 @@ export type SlackAppManifest = webApi.AppsManifestCreateArguments["manifest"];
 
 /** The one slash command: every command is a verb after it. */
 export const SLASH_COMMAND = "/docker";
+/** HTTP mode: where Slack sends commands, interactions and events (the manifest's request URLs end so). */
+export const SLACK_EVENTS_PATH = "/slack/events";
 /** The message shortcut "Ask Dockhand". */
 export const ASK_SHORTCUT = "ask_dockhand";
 
