@@ -94,9 +94,9 @@ async function open(target: string, memory: boolean): Promise<Kysely<Database>> 
     try {
       await migrateToLatest(db, "sqlite");
       // A write proves the file takes writes, inside the lock this open already holds.
-      raw.prepare("insert into store_probe (id, at) values (1, ?) on conflict (id) do update set at = excluded.at").run(
-        Date.now(),
-      );
+      raw
+        .prepare("insert into store_probe (id, at) values (1, ?) on conflict (id) do update set at = excluded.at")
+        .run(Date.now());
       raw.exec("COMMIT");
     } catch (err) {
       if (raw.inTransaction) raw.exec("ROLLBACK");
