@@ -15,7 +15,8 @@ type Front = Record<string, unknown> & {
   compare?: { sides: Record<string, unknown>[]; rows: { aspect: string; values: string[] }[] };
 };
 
-const BODY = "## In short\n\nA fixture entry written by the loader tests.\n";
+/** A body of one section; each entry's heading names the entry, as headings must differ within a pack. */
+const body = (id: string) => `## What ${id} is for\n\nA fixture entry written by the loader tests.\n`;
 
 function validFront(id: string): Front {
   return {
@@ -61,7 +62,7 @@ class Packs {
   entry(pack: string, id: string, edit?: (f: Front) => void, opts: { body?: string; file?: string } = {}): this {
     const front = validFront(id);
     edit?.(front);
-    return this.raw(pack, opts.file ?? `${id}.md`, `---\n${stringify(front)}---\n\n${opts.body ?? BODY}`);
+    return this.raw(pack, opts.file ?? `${id}.md`, `---\n${stringify(front)}---\n\n${opts.body ?? body(id)}`);
   }
 
   /** Writes a track with the given steps to `<pack>/tracks/<file>` (default `<id>.yaml`). */
@@ -114,7 +115,14 @@ describe("a valid fixture pack", () => {
     const alpha = kb.byId.get("alpha");
     expect(alpha?.file).toBe(join("p1", "alpha.md"));
     expect(alpha?.pack).toBe("p1");
-    expect(alpha?.body).toBe(BODY.trim());
+    expect(alpha?.body).toBe(body("alpha").trim());
+    expect(alpha?.sections).toEqual([
+      {
+        heading: "What alpha is for",
+        text: "A fixture entry written by the loader tests.",
+        anchor: "what-alpha-is-for",
+      },
+    ]);
     expect(alpha?.related).toEqual(["beta"]);
   });
 
@@ -401,27 +409,96 @@ describe("entry file rules", () => {
     });
   });
 
+  const NO_SECTION = 'needs at least one section: a "## heading" phrased as the question it answers, then the answer';
+
   it("a body without a heading", () => {
-    expect(one(() => {}, "Just a paragraph, no heading.\n")).toEqual([
-      { file, field: "body", message: "needs the longer explanation under at least one heading" },
-    ]);
+    expect(one(() => {}, "Just a paragraph, no heading.\n")).toEqual([{ file, field: "body", message: NO_SECTION }]);
   });
 
   it("a heading needs a space after the hashes", () => {
-    expect(one(() => {}, "#NoSpace\n\ntext\n")).toEqual([
-      { file, field: "body", message: "needs the longer explanation under at least one heading" },
-    ]);
+    expect(one(() => {}, "#NoSpace\n\ntext\n")).toEqual([{ file, field: "body", message: NO_SECTION }]);
+  });
+
+  describe("sections: the passages an answer can lead with", () => {
+    it("text before the first ## heading is a problem: no passage would show it", () => {
+      expect(one(() => {}, "An intro nobody would see.\n\n## How to do the thing\n\nLike this.\n")).toEqual([
+        {
+          file,
+          field: "body",
+          message: 'has text before its first "## " heading; put it under a heading that says what it answers',
+        },
+      ]);
+    });
+
+    it("headings other than ## are a problem; a # comment in a code block is not a heading", () => {
+      const text =
+        "## Run the thing\n\n```sh\n# a comment, not a heading\ndocker run x\n```\n\n### A sub-heading\n\nMore.\n";
+      expect(one(() => {}, text)).toEqual([
+        {
+          file,
+          field: "body",
+          message:
+            'has the heading "### A sub-heading"; sections use "## " headings only (use bold or a list inside one)',
+        },
+      ]);
+    });
+
+    it("a section over the limit is a problem naming it and its length", () => {
+      const long = `## A very long answer\n\n${"word ".repeat(300)}\n`;
+      expect(one(() => {}, long)).toEqual([
+        {
+          file,
+          field: "body",
+          message:
+            'section "A very long answer" is 1499 characters; a section may have at most 1200: split it into two questions',
+        },
+      ]);
+    });
+
+    it("an empty section is a problem", () => {
+      expect(one(() => {}, "## Nothing here\n\n## Something here\n\nText.\n")).toEqual([
+        { file, field: "body", message: 'section "Nothing here" is empty' },
+      ]);
+    });
+
+    it("two entries of one pack may not have the same heading (case and punctuation aside); other packs may", () => {
+      const p = packs()
+        .entry("p1", "alpha", undefined, { body: "## Publish a port?\n\nWith -p.\n" })
+        .entry("p1", "beta", undefined, { body: "## publish a PORT\n\nAlso -p.\n" });
+      expect(problemsOf(p, "p1")).toEqual([
+        {
+          file: "p1/beta.md",
+          field: "body",
+          message:
+            'section "publish a PORT" has the same heading as a section of p1/alpha.md; make each heading name its own question',
+        },
+      ]);
+      const two = packs()
+        .entry("p1", "alpha", undefined, { body: "## Publish a port\n\nWith -p.\n" })
+        .entry("p2", "beta", undefined, { body: "## Publish a port\n\nAlso -p.\n" });
+      expect(problemsOf(two, "p1", "p2")).toEqual([]);
+    });
+
+    it("gives each section its heading, text and anchor", () => {
+      const body = "## Change the port: -p 8080:80\n\nRecreate it.\n\n## Why it exits\n\nNo foreground process.\n";
+      const { kb, problems } = packs().entry("p1", "alpha", undefined, { body }).load("p1");
+      expect(problems).toEqual([]);
+      expect(kb.byId.get("alpha")?.sections).toEqual([
+        { heading: "Change the port: -p 8080:80", text: "Recreate it.", anchor: "change-the-port--p-808080" },
+        { heading: "Why it exits", text: "No foreground process.", anchor: "why-it-exits" },
+      ]);
+    });
   });
 
   // BUG (src/core/knowledge/loader.ts, parseEntryFile): a UTF-8 byte-order mark, which some Windows
   // editors write, makes a valid entry fail with "must start with YAML frontmatter".
   it("an entry saved with a UTF-8 byte-order mark still loads", () => {
-    const text = `\ufeff---\n${stringify(validFront("alpha"))}---\n\n${BODY}`;
+    const text = `\ufeff---\n${stringify(validFront("alpha"))}---\n\n${body("alpha")}`;
     expect(problemsOf(packs().raw("p1", "alpha.md", text), "p1")).toEqual([]);
   });
 
   it("CRLF line endings are accepted", () => {
-    const text = `---\n${stringify(validFront("alpha"))}---\n\n${BODY}`.replace(/\n/g, "\r\n");
+    const text = `---\n${stringify(validFront("alpha"))}---\n\n${body("alpha")}`.replace(/\n/g, "\r\n");
     const { kb, problems } = packs().raw("p1", "alpha.md", text).load("p1");
     expect(problems).toEqual([]);
     expect(kb.byId.get("alpha")?.title).toBe("Fixture alpha");

@@ -1,5 +1,6 @@
 import type { KnowledgeBase, Problem } from "./loader.ts";
 import { normalKey } from "./normalize.ts";
+import { headingKey } from "./sections.ts";
 
 const LINK = /\[[^\]]*\]\(([^)\s]+)\)/g;
 
@@ -65,6 +66,24 @@ export function checkKnowledge(kb: KnowledgeBase): Problem[] {
           message: `links to "${target}", but no entry has the id "${id}"`,
         });
       }
+    }
+  }
+
+  // Within one pack, no two sections ask the same question: a passage is found by its heading.
+  const headings = new Map<string, { file: string; heading: string }>();
+  for (const e of kb.entries) {
+    for (const s of e.sections) {
+      const key = `${e.pack}\u0000${headingKey(s.heading)}`;
+      const first = headings.get(key);
+      if (first && first.file !== e.file) {
+        problems.push({
+          file: e.file,
+          field: "body",
+          message: `section "${s.heading}" has the same heading as a section of ${first.file}; make each heading name its own question`,
+        });
+      } else if (first) {
+        problems.push({ file: e.file, field: "body", message: `has two sections headed "${s.heading}"` });
+      } else headings.set(key, { file: e.file, heading: s.heading });
     }
   }
 

@@ -4,6 +4,7 @@ import { parse as parseYaml, YAMLParseError } from "yaml";
 import type { z } from "zod";
 import { checkKnowledge } from "./checks.ts";
 import { type Entry, frontmatterSchema, type Track, trackSchema } from "./schema.ts";
+import { parseSections, SECTION_MAX, type Section } from "./sections.ts";
 
 /** The largest entry or track file a pack may hold. */
 export const MAX_FILE_BYTES = 256 * 1024;
@@ -86,10 +87,35 @@ export function parseEntryFile(text: string, file: string, pack: string): { entr
     problems.push({ file, field: "id", message: `is "${parsed.data.id}" but must equal the file name "${stem}"` });
   }
   const body = (match[2] ?? "").trim();
-  if (!/^#{1,3} \S/m.test(body)) {
-    problems.push({ file, field: "body", message: "needs the longer explanation under at least one heading" });
+  const { sections, problems: shape } = sectionsOf(body, file);
+  problems.push(...shape);
+  return { entry: { ...parsed.data, body, sections, file, pack }, problems };
+}
+
+/**
+ * The body's sections, and what keeps them from being passages: each must sit under a `##`
+ * heading (shown with it as the answer) and fit one chat message.
+ */
+function sectionsOf(body: string, file: string): { sections: Section[]; problems: Problem[] } {
+  const { sections, preamble, otherHeadings } = parseSections(body);
+  const problems: Problem[] = [];
+  const at = (message: string) => problems.push({ file, field: "body", message });
+  if (sections.length === 0) {
+    at('needs at least one section: a "## heading" phrased as the question it answers, then the answer');
+    return { sections, problems };
   }
-  return { entry: { ...parsed.data, body, file, pack }, problems };
+  if (preamble) at(`has text before its first "## " heading; put it under a heading that says what it answers`);
+  for (const h of otherHeadings)
+    at(`has the heading "${h}"; sections use "## " headings only (use bold or a list inside one)`);
+  for (const s of sections) {
+    if (!s.text) at(`section "${s.heading}" is empty`);
+    if (s.text.length > SECTION_MAX) {
+      at(
+        `section "${s.heading}" is ${s.text.length} characters; a section may have at most ${SECTION_MAX}: split it into two questions`,
+      );
+    }
+  }
+  return { sections, problems };
 }
 
 export function parseTrackFile(text: string, file: string, pack: string): { track?: Track; problems: Problem[] } {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Section } from "./sections.ts";
 
 /** An entry id: lower-case words joined by hyphens, the same as the file stem. */
 export const entryId = z
@@ -94,6 +95,8 @@ export type Comparison = z.infer<typeof compareSchema>;
 /** A validated knowledge entry: frontmatter plus the Markdown body and where it came from. */
 export interface Entry extends Frontmatter {
   body: string;
+  /** The body's `##` sections: each answers one question and is searched as a passage. */
+  sections: Section[];
   file: string;
   pack: string;
 }

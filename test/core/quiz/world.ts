@@ -274,6 +274,7 @@ export function fixtureKb(spec: Record<string, QuizQuestion[]>, pack = "fixture"
     verified: { date: "2026-01-31", docker: "27.5" },
     quiz,
     body: `## ${id}\n\nFixture.`,
+    sections: [{ heading: id, text: "Fixture.", anchor: id }],
     file: `${id}.md`,
     pack,
   }));
