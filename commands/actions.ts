@@ -17,7 +17,7 @@ export async function handleAction(action: Action, caller: Caller, ctx: Context)
       if (action.kind === "entry") return entryReply(ctx.kb, entry, { visibility: "ephemeral" });
       if (action.kind === "more") return pageReply(entry, 0, false);
       if (action.kind === "page") return pageReply(entry, action.page, true);
-      return publicAnswer(entry, caller, ctx);
+      return publicAnswer({ entry }, caller, ctx);
     }
     case "vote": {
       const result = await ctx.store.recordFeedback({

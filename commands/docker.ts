@@ -48,7 +48,10 @@ export default defineCommand({
         { visibility: "channel", queryId },
       );
     }
-    if (result.kind === "answer" && top) return publicAnswer(top.entry, caller, ctx, queryId);
+    if (result.kind === "answer" && top) {
+      const answer = { entry: top.entry, ...(top.passage ? { passage: top.passage } : {}) };
+      return publicAnswer({ ...answer, ...(result.alsoSee ? { alsoSee: result.alsoSee.entry } : {}) }, caller, ctx, queryId);
+    }
     if (result.kind === "suggestions") {
       return reply({
         text: `I am not sure which topic “${question}” is about. Did you mean one of these?`,

@@ -2,7 +2,9 @@ import { encodeAction } from "./actions.ts";
 import type { Caller, Context } from "./command.ts";
 import { forChat } from "./knowledge/chat-text.ts";
 import type { KnowledgeBase } from "./knowledge/loader.ts";
+import type { Passage } from "./knowledge/passages.ts";
 import type { Entry } from "./knowledge/schema.ts";
+import type { SearchResult } from "./knowledge/search.ts";
 import { type Button, type ComparisonTable, type Reply, reply, type Visibility } from "./reply.ts";
 
 /** Characters of an entry's body per "Show more" page, well inside every platform's limits. */
@@ -26,18 +28,13 @@ export interface AnswerOptions {
   /** The stored query, when the answer came from a question: enables the feedback buttons. */
   queryId?: number;
   replaceOriginal?: boolean;
+  /** A close runner-up: named in one line, so a near tie is never passed off as certain. */
+  alsoSee?: Entry;
 }
 
-/** The answer card for one entry: title, summary, key commands, and what to do next. */
-export function entryReply(kb: KnowledgeBase, entry: Entry, opts: AnswerOptions): Reply {
+/** The feedback buttons, and "Share in channel" on an only-me answer. */
+function closingButtons(entry: Entry, opts: AnswerOptions): Button[] {
   const buttons: Button[] = [];
-  for (const id of entry.related.slice(0, 3)) {
-    const rel = kb.byId.get(id);
-    if (rel) buttons.push({ label: rel.title, action: encodeAction({ kind: "entry", entry: id }) });
-  }
-  if (pages(entry).length > 0) {
-    buttons.push({ label: "Show more", action: encodeAction({ kind: "more", entry: entry.id }) });
-  }
   if (opts.queryId !== undefined) {
     buttons.push({ label: "👍", action: encodeAction({ kind: "vote", query: opts.queryId, vote: "up" }) });
     buttons.push({ label: "👎", action: encodeAction({ kind: "vote", query: opts.queryId, vote: "down" }) });
@@ -49,6 +46,87 @@ export function entryReply(kb: KnowledgeBase, entry: Entry, opts: AnswerOptions)
       style: "primary",
     });
   }
+  return buttons;
+}
+
+/** "Also see: X" first among the buttons, and the line that says why. */
+function alsoSeeParts(entry: Entry, opts: AnswerOptions): { buttons: Button[]; line?: string } {
+  const other = opts.alsoSee;
+  if (!other || other.id === entry.id) return { buttons: [] };
+  return {
+    buttons: [{ label: other.title, action: encodeAction({ kind: "entry", entry: other.id }) }],
+    line: `Also see: ${other.title} (close to this question too)`,
+  };
+}
+
+/** The entry's key commands that the passage does not already show. */
+function commandsBeyond(entry: Entry, text: string): string[] {
+  const shown = text.replace(/\s+/g, " ");
+  return entry.commands
+    .filter((c) => !shown.includes(c.cmd.replace(/\s+/g, " ")))
+    .slice(0, 3)
+    .map((c) => `\`${c.cmd}\`: ${c.does}`);
+}
+
+/**
+ * The answer when one section of an entry answers the question: that section first, under the
+ * entry's title and the section's heading; then the entry's key commands where they add to it;
+ * then "Full entry", related topics and feedback.
+ */
+export function passageReply(kb: KnowledgeBase, entry: Entry, passage: Passage, opts: AnswerOptions): Reply {
+  const also = alsoSeeParts(entry, opts);
+  const buttons: Button[] = [
+    ...also.buttons,
+    { label: "Full entry", action: encodeAction({ kind: "entry", entry: entry.id }) },
+  ];
+  for (const id of entry.related.slice(0, 2)) {
+    const rel = kb.byId.get(id);
+    if (rel && rel.id !== opts.alsoSee?.id)
+      buttons.push({ label: rel.title, action: encodeAction({ kind: "entry", entry: id }) });
+  }
+  buttons.push(...closingButtons(entry, opts));
+  const text = forChat(passage.section.text);
+  const more = commandsBeyond(entry, text);
+  return reply({
+    header: entry.title,
+    text: `**${passage.section.heading}**\n\n${text}`,
+    bullets: more.length > 0 ? more : undefined,
+    buttons,
+    context: [also.line, sourceLine(entry)].filter(Boolean).join(" · "),
+    visibility: opts.visibility,
+    replaceOriginal: opts.replaceOriginal,
+    fallback: `${entry.title}: ${passage.section.heading}`,
+  });
+}
+
+/** The reply for a confident search result (an entry, a passage or a comparison); none otherwise. */
+export function answerReply(kb: KnowledgeBase, result: SearchResult, opts: AnswerOptions): Reply | undefined {
+  if (!result.confident) return undefined;
+  const alsoSee = result.alsoSee?.entry;
+  if (result.kind === "comparison")
+    return builtComparisonReply(
+      kb,
+      result.hits.map((h) => h.entry),
+      opts,
+    );
+  const top = result.hits[0];
+  if (result.kind !== "answer" || !top) return undefined;
+  const o = { ...opts, ...(alsoSee ? { alsoSee } : {}) };
+  return top.passage ? passageReply(kb, top.entry, top.passage, o) : entryReply(kb, top.entry, o);
+}
+
+/** The answer card for one entry: title, summary, key commands, and what to do next. */
+export function entryReply(kb: KnowledgeBase, entry: Entry, opts: AnswerOptions): Reply {
+  const also = alsoSeeParts(entry, opts);
+  const buttons: Button[] = [...also.buttons];
+  for (const id of entry.related.slice(0, 3)) {
+    const rel = kb.byId.get(id);
+    if (rel) buttons.push({ label: rel.title, action: encodeAction({ kind: "entry", entry: id }) });
+  }
+  if (pages(entry).length > 0) {
+    buttons.push({ label: "Show more", action: encodeAction({ kind: "more", entry: entry.id }) });
+  }
+  buttons.push(...closingButtons(entry, opts));
   const comparison = entry.compare ? tableOf(entry) : undefined;
   const bullets = commandBullets(entry);
   return reply({
@@ -57,7 +135,7 @@ export function entryReply(kb: KnowledgeBase, entry: Entry, opts: AnswerOptions)
     comparison,
     bullets: bullets.length > 0 ? bullets : undefined,
     buttons,
-    context: sourceLine(entry),
+    context: [also.line, sourceLine(entry)].filter(Boolean).join(" · "),
     visibility: opts.visibility,
     replaceOriginal: opts.replaceOriginal,
     fallback: `${entry.title}: ${entry.summary}`,
@@ -174,26 +252,36 @@ export function pageReply(entry: Entry, page: number, inPlace: boolean): Reply {
 export const REPEAT_WINDOW_MS = 60_000;
 
 /**
- * Posts an entry in the channel, unless the same entry was posted there within the last minute:
- * then the asker alone gets a pointer to it instead of a repeat.
+ * Posts an answer in the channel (the entry, or the section of it that answers the question),
+ * unless the same answer was posted there within the last minute: then the asker alone gets a
+ * pointer to it instead of a repeat.
  */
-export async function publicAnswer(entry: Entry, caller: Caller, ctx: Context, queryId?: number): Promise<Reply> {
+export async function publicAnswer(
+  answer: { entry: Entry; passage?: Passage; alsoSee?: Entry },
+  caller: Caller,
+  ctx: Context,
+  queryId?: number,
+): Promise<Reply> {
+  const { entry, passage } = answer;
   const now = ctx.clock.now();
   const where = {
     platform: caller.platform,
     workspaceId: caller.workspaceId,
     channelId: caller.channelId,
-    entryId: entry.id,
+    // A section is its own answer: another section of the same entry is not a repeat.
+    entryId: passage ? passage.id : entry.id,
   };
   const earlier = await ctx.store.recentPost({ ...where, since: new Date(now.getTime() - REPEAT_WINDOW_MS) });
+  const title = passage ? `${entry.title}: ${passage.section.heading}` : entry.title;
   if (earlier) {
     const seconds = Math.max(1, Math.round((now.getTime() - earlier.at.getTime()) / 1000));
     return reply({
-      text: `“${entry.title}” was posted in this channel ${seconds} seconds ago, just above. Here it is again, only for you.`,
+      text: `“${title}” was posted in this channel ${seconds} seconds ago, just above. Here it is again, only for you.`,
       buttons: [{ label: entry.title, action: encodeAction({ kind: "entry", entry: entry.id }) }],
       visibility: "ephemeral",
     });
   }
   await ctx.store.recordPost({ ...where, messageRef: null, at: now });
-  return entryReply(ctx.kb, entry, { visibility: "channel", queryId });
+  const opts = { visibility: "channel" as const, queryId, ...(answer.alsoSee ? { alsoSee: answer.alsoSee } : {}) };
+  return passage ? passageReply(ctx.kb, entry, passage, opts) : entryReply(ctx.kb, entry, opts);
 }

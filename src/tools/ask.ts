@@ -8,9 +8,13 @@ export function toJson(r: SearchResult, tookMs: number) {
     query: r.query,
     confident: r.confident,
     kind: r.kind,
-    results: r.hits
-      .slice(0, 5)
-      .map((h) => ({ id: h.entry.id, title: h.entry.title, score: Number(h.score.toFixed(3)) })),
+    results: r.hits.slice(0, 5).map((h) => ({
+      id: h.entry.id,
+      title: h.entry.title,
+      score: Number(h.score.toFixed(3)),
+      ...(h.passage ? { passage: { entry: h.entry.id, heading: h.passage.section.heading } } : {}),
+    })),
+    ...(r.alsoSee ? { alsoSee: { id: r.alsoSee.entry.id, title: r.alsoSee.entry.title } } : {}),
     tookMs: Number(tookMs.toFixed(3)),
   };
 }
@@ -33,6 +37,9 @@ export function formatHuman(r: SearchResult, kb: KnowledgeBase, explain: boolean
     if (r.kind === "comparison") {
       out.push(`${r.hits.map((h) => h.entry.title).join("  vs  ")}`, "");
       for (const h of r.hits) out.push(`${h.entry.title}: ${h.entry.summary}`, "");
+    } else if (top.passage) {
+      out.push(`${top.entry.title}: ${top.passage.section.heading}`, "", top.passage.section.text, "");
+      out.push(`Full entry: dockhand ask "${top.entry.title}"`);
     } else {
       out.push(top.entry.title, "", top.entry.summary, "");
       if (top.entry.commands.length > 0) {
@@ -51,9 +58,11 @@ export function formatHuman(r: SearchResult, kb: KnowledgeBase, explain: boolean
       'Nothing in the knowledge packs answers that. Try `dockhand ask "docker run"` or a topic such as volumes, networks, compose.',
     );
   }
+  if (r.alsoSee) out.push(`Also see: ${r.alsoSee.entry.title} (close to this question too)`);
   if (explain) {
     out.push("", `Explain (tier: ${r.tier ?? "none"}; terms: ${(r.terms ?? []).join(", ") || "-"}):`);
     for (const h of r.hits) out.push(`  ${h.score.toFixed(3)} ${h.entry.id}: ${h.why ?? ""}`);
+    if (r.explained) out.push(`  passage rule: ${r.explained}`);
   }
   return out.join("\n").trimEnd();
 }

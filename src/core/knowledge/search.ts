@@ -2,6 +2,7 @@ import MiniSearch from "minisearch";
 import { UserError } from "../errors.ts";
 import type { KnowledgeBase } from "./loader.ts";
 import { normalKey, normalTokens, surfaceTokens } from "./normalize.ts";
+import { type Passage, type PassageHit, PassageRanker, passagesOf, type ReadQuery } from "./passages.ts";
 import type { Entry } from "./schema.ts";
 import { isStopWord, searchTerm, TermCorrector } from "./terms.ts";
 
@@ -12,6 +13,8 @@ export type Tier = "exact" | "comparison" | "ranked";
 
 export interface SearchHit {
   entry: Entry;
+  /** The section of the entry that answers the question, when one does clearly better than its summary. */
+  passage?: Passage;
   /** Match quality between 0 and 1. */
   score: number;
   /** Why the hit ranked where it did (filled with `explain`). */
@@ -25,9 +28,39 @@ export interface SearchResult {
   confident: boolean;
   tier: Tier | null;
   hits: SearchHit[];
+  /** A close second from another entry: the answer says "Also see" rather than pretend to be sure. */
+  alsoSee?: SearchHit;
   /** For `explain`: the terms searched, after stop words and corrections. */
   terms?: string[];
+  /** For `explain`: what the passage rule decided, and why. */
+  explained?: string;
 }
+
+/** What `rank` found, and how it read the question (for the passage rule). */
+interface Ranked extends Omit<SearchResult, "query" | "tier"> {
+  read: ReadQuery;
+  /** The terms that selected candidates (the rarer ones). */
+  searched: string[];
+  /** The question tells enough to be answered at all. */
+  specific: boolean;
+}
+
+/** Thresholds of the passage rule: see `withPassages`. */
+export const PASSAGE = {
+  /** A passage this good may answer on its own. */
+  confident: 0.62,
+  /** ...when it covers this much of the question. */
+  alone: 0.7,
+  /** A passage covering this much more of the question than its entry's summary is the better answer. */
+  overSummary: 0.1,
+  /** ...or one whose heading holds this much of the question. */
+  heading: 0.5,
+  /** A passage of another entry must beat the top entry by this much to take its place. */
+  takeOver: 0.15,
+};
+
+/** A runner-up from another entry this close to the answer is named as "Also see". */
+const ALSO_SEE_MARGIN = 0.04;
 
 /** Thresholds of the confidence rule: see `rank`. */
 export const TUNING = {
@@ -92,6 +125,8 @@ export interface HitFeatures {
   named: number;
   /** BM25 score relative to the best hit's. */
   relative: number;
+  /** Share of the query found in what the short answer shows: title, aliases, tags, commands, summary. */
+  strong?: number;
 }
 
 export function combine(f: HitFeatures): number {
@@ -138,6 +173,7 @@ export class SearchIndex {
   private readonly shown = new Map<string, string>();
   /** Comparison entries with, for each side, the term lists that name it (label, title, aliases). */
   private readonly comparisons: { id: string; sides: string[][][] }[] = [];
+  private readonly passages: PassageRanker;
 
   constructor(readonly kb: KnowledgeBase) {
     this.mini = new MiniSearch({
@@ -179,6 +215,9 @@ export class SearchIndex {
       return { id: e.id, ...f };
     });
     this.mini.addAll(docs);
+    this.passages = new PassageRanker(passagesOf(kb.entries), (text) =>
+      contentWords(text).map((word) => ({ term: searchTerm(word), word })),
+    );
     this.corrector = new TermCorrector(vocabulary, shortTerms, phrases);
     for (const e of kb.entries) {
       if (!e.compare) continue;
@@ -218,9 +257,9 @@ export class SearchIndex {
     const compared = this.compare(q, opts.explain ?? false);
     if (compared) return { ...compared, query };
 
-    const ranked = this.rank(q, limit, opts.explain ?? false);
+    const ranked = this.withPassages(this.rank(q, limit, opts.explain ?? false), opts.explain ?? false);
     if (ranked.hits.length === 0) return { ...none, terms: ranked.terms };
-    return { query, tier: "ranked", ...ranked };
+    return { query, ...ranked };
   }
 
   private lookupExact(q: string): string | undefined {
@@ -353,19 +392,28 @@ export class SearchIndex {
     return { terms, unknown, words, guessed };
   }
 
-  private rank(q: string, limit: number, explain: boolean): Omit<SearchResult, "query" | "tier"> {
+  private rank(q: string, limit: number, explain: boolean): Ranked {
     const { terms, unknown, words, guessed } = this.correctTerms(q);
     // For explain: each term as the question (or the correction) wrote it, not as a stem.
     const shown = terms.map((t) => {
       const asked = [...(words.get(t) ?? [])];
       return asked.find((w) => this.corrector.isWord(w)) ?? this.shown.get(t) ?? asked[0] ?? t;
     });
-    if (terms.length === 0) return { kind: "none", confident: false, hits: [], terms: shown };
-
     const n = this.kb.entries.length;
     const weight = (t: string) => this.weight(t);
     const unknownWeight = Math.log(1 + n / 0.5) * 0.6;
     const total = terms.reduce((s, t) => s + weight(t), 0) + unknown.length * unknownWeight;
+    const read: ReadQuery = { terms, words, guessed, total, weight };
+    const nothing = {
+      kind: "none" as const,
+      confident: false,
+      hits: [],
+      terms: shown,
+      read,
+      searched: [],
+      specific: false,
+    };
+    if (terms.length === 0) return nothing;
 
     // Terms in most entries barely move BM25 but make every entry a candidate; leave them to the
     // coverage features, unless nothing rarer was asked.
@@ -373,13 +421,14 @@ export class SearchIndex {
     const rarest = [...terms].sort((a, b) => (this.df.get(a) ?? 0) - (this.df.get(b) ?? 0)).slice(0, 1);
     const searched = rare.length > 0 ? rare : rarest;
     const raw = this.mini.search(searched.join(" "), { boost: FIELD_BOOST, combineWith: "OR" }).slice(0, 10);
-    if (raw.length === 0) return { kind: "none", confident: false, hits: [], terms: shown };
+    if (raw.length === 0) return { ...nothing, searched };
     const topScore = (raw[0] as { score: number }).score;
 
     const scored = raw.map((r) => {
       const doc = this.docs.get(r.id) as Doc;
       let covered = 0;
       let topical = 0;
+      let strong = 0;
       // A common term left out of the candidate search most likely occurs in the body.
       const matched = new Set([...r.queryTerms, ...terms.filter((t) => !searched.includes(t))]);
       for (const t of terms) {
@@ -388,8 +437,10 @@ export class SearchIndex {
           ([...(words.get(t) ?? [])].some((w) => doc.strongWords.has(w)) ? 1 : STEM_CREDIT) *
           (guessed.has(t) ? GUESS_CREDIT : 1);
         if (doc.topic.has(t)) topical += credit * weight(t);
-        if (doc.strong.has(t)) covered += credit * weight(t);
-        else if (matched.has(t)) covered += 0.5 * (guessed.has(t) ? GUESS_CREDIT : 1) * weight(t);
+        if (doc.strong.has(t)) {
+          covered += credit * weight(t);
+          strong += credit * weight(t);
+        } else if (matched.has(t)) covered += 0.5 * (guessed.has(t) ? GUESS_CREDIT : 1) * weight(t);
       }
       let named = 0;
       for (const name of doc.names) {
@@ -408,12 +459,16 @@ export class SearchIndex {
         // A name of common words only ("dockerfile", "volume" once stop words go) names little.
         if (weighed > 0) named = Math.max(named, (hit / weighed) * Math.min(1, weighed / NAME_WEIGHT));
       }
-      const features = { coverage: covered / total, topic: topical / total, named, relative: r.score / topScore };
-      const coverage = features.coverage;
-      const relative = features.relative;
+      const features: HitFeatures = {
+        coverage: covered / total,
+        topic: topical / total,
+        named,
+        relative: r.score / topScore,
+        strong: strong / total,
+      };
       const score = combine(features);
       const why = explain
-        ? `ranked: bm25 ${r.score.toFixed(2)} (${Math.round(relative * 100)}% of best), coverage ${Math.round(coverage * 100)}% of [${shown.join(", ")}]${unknown.length ? ` (unknown: ${unknown.join(", ")})` : ""}, matched ${Object.entries(
+        ? `ranked: bm25 ${r.score.toFixed(2)} (${Math.round(features.relative * 100)}% of best), coverage ${Math.round(features.coverage * 100)}% of [${shown.join(", ")}]${unknown.length ? ` (unknown: ${unknown.join(", ")})` : ""}, matched ${Object.entries(
             r.match,
           )
             .map(([t, f]) => `${t}→${f.join("/")}`)
@@ -431,10 +486,117 @@ export class SearchIndex {
       terms.reduce((sum, t) => sum + weight(t), 0) >= SPECIFIC_WEIGHT ||
       (this.docs.get(top.entry.id) as Doc).heads.some((head) => head.length > 0 && head.every((t) => asked.has(t)));
     const confident = specific && top.score >= TUNING.confident && top.score - (second?.score ?? 0) >= TUNING.margin;
-    if (confident) return { kind: "answer", confident, hits: scored.slice(0, limit), terms: shown };
+    const base = { terms: shown, read, searched, specific };
+    if (confident) return { kind: "answer", confident, hits: scored.slice(0, limit), ...base };
     const suggestions = scored.filter((h) => h.score >= TUNING.suggest).slice(0, limit);
     return suggestions.length > 0
-      ? { kind: "suggestions", confident: false, hits: suggestions, terms: shown }
-      : { kind: "none", confident: false, hits: [], terms: shown };
+      ? { kind: "suggestions", confident: false, hits: suggestions, ...base }
+      : { kind: "none", confident: false, hits: [], ...base };
+  }
+
+  /**
+   * The passage rule, over the ranked entries: a section that matches the question clearly better
+   * than its entry's summary becomes the answer; a section of another entry that matches far
+   * better than the top entry takes its place; a question no entry answers confidently may still
+   * be answered by one section that matches it well. A close runner-up is named as "Also see".
+   */
+  private withPassages(ranked: Ranked, explain: boolean): Omit<SearchResult, "query"> {
+    const result = {
+      tier: "ranked" as const,
+      kind: ranked.kind,
+      confident: ranked.confident,
+      hits: ranked.hits,
+      terms: ranked.terms,
+    };
+    if (ranked.read.terms.length === 0 || !ranked.specific) return result;
+    const passages = this.passages.rank(ranked.read, ranked.searched, 8, explain);
+    const best = passages[0];
+    const top = ranked.hits[0];
+    const pct = (x: number) => `${Math.round(x * 100)}%`;
+    const say = (why: string) => (explain ? { explained: why } : {});
+    const asHit = (p: PassageHit): SearchHit => ({
+      entry: p.passage.entry,
+      passage: p.passage,
+      score: p.score,
+      why: p.why,
+      features: {
+        coverage: p.features.coverage,
+        topic: p.features.heading,
+        named: p.features.named,
+        relative: p.features.relative,
+      },
+    });
+    const rest = (entryId: string) => ranked.hits.filter((h) => h.entry.id !== entryId);
+    const closeTo = (winner: SearchHit) => {
+      const other = [...ranked.hits, ...passages.map(asHit)].find((h) => h.entry.id !== winner.entry.id);
+      return other && winner.score - other.score <= ALSO_SEE_MARGIN ? { alsoSee: other } : {};
+    };
+
+    if (ranked.confident && top) {
+      const strong = top.features?.strong ?? 0;
+      if (
+        best &&
+        best.passage.entry.id !== top.entry.id &&
+        best.score >= PASSAGE.confident &&
+        best.score - top.score >= PASSAGE.takeOver &&
+        best.features.coverage - strong >= PASSAGE.overSummary
+      ) {
+        const hit = asHit(best);
+        return {
+          ...result,
+          hits: [hit, ...rest(hit.entry.id)],
+          alsoSee: { ...top, passage: undefined },
+          ...say(
+            `a section of another entry, "${best.passage.section.heading}" (${best.score.toFixed(3)}), beats ${top.entry.id} (${top.score.toFixed(3)}) by ${PASSAGE.takeOver} or more`,
+          ),
+        };
+      }
+      const own = passages.find((p) => p.passage.entry.id === top.entry.id);
+      if (
+        own &&
+        own.score >= PASSAGE.confident &&
+        (own.features.coverage - strong >= PASSAGE.overSummary || own.features.heading >= PASSAGE.heading)
+      ) {
+        const hit = { ...asHit(own), score: Math.max(own.score, top.score) };
+        return {
+          ...result,
+          hits: [hit, ...rest(top.entry.id)],
+          ...closeTo(hit),
+          ...say(
+            `the section "${own.passage.section.heading}" covers ${pct(own.features.coverage)} of the question (its heading ${pct(own.features.heading)}), the summary ${pct(strong)}: answered from the section`,
+          ),
+        };
+      }
+      return {
+        ...result,
+        ...closeTo(top),
+        ...say(
+          own
+            ? `the best section of ${top.entry.id}, "${own.passage.section.heading}", does not beat its summary (${pct(own.features.coverage)} vs ${pct(strong)}): answered with the entry`
+            : `no section of ${top.entry.id} matches better than its summary: answered with the entry`,
+        ),
+      };
+    }
+    if (best && best.score >= PASSAGE.confident && best.features.coverage >= PASSAGE.alone) {
+      const hit = asHit(best);
+      return {
+        ...result,
+        kind: "answer",
+        confident: true,
+        hits: [hit, ...rest(hit.entry.id)],
+        ...closeTo(hit),
+        ...say(
+          `no entry was sure, but the section "${best.passage.section.heading}" matches well (${best.score.toFixed(3)}, covers ${pct(best.features.coverage)})`,
+        ),
+      };
+    }
+    return {
+      ...result,
+      ...say(
+        best
+          ? `no section is sure enough (best: "${best.passage.section.heading}", ${best.score.toFixed(3)})`
+          : "no section matches",
+      ),
+    };
   }
 }
