@@ -50,7 +50,12 @@ export default defineCommand({
     }
     if (result.kind === "answer" && top) {
       const answer = { entry: top.entry, ...(top.passage ? { passage: top.passage } : {}) };
-      return publicAnswer({ ...answer, ...(result.alsoSee ? { alsoSee: result.alsoSee.entry } : {}) }, caller, ctx, queryId);
+      return publicAnswer(
+        { ...answer, ...(result.alsoSee ? { alsoSee: result.alsoSee.entry } : {}) },
+        caller,
+        ctx,
+        queryId,
+      );
     }
     if (result.kind === "suggestions") {
       return reply({

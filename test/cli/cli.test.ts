@@ -89,7 +89,7 @@ describe("dockhand lint", () => {
     const r = run("lint");
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^ok: 48 entries, 1 track\(s\) in 2 pack\(s\)/);
+    expect(r.stdout).toMatch(/^ok: 113 entries, 3 track\(s\) in 2 pack\(s\)/);
   });
 
   it("fails on a broken pack and prints file: field: message", () => {

@@ -820,6 +820,75 @@ describe("tracks", () => {
 // ---------------------------------------------------------------------------------------------
 
 /** The 48 required ids of /work/shared/knowledge-taxonomy.md. */
+/** The second round: how-to and troubleshooting entries (../shared/knowledge-taxonomy-2.md). */
+const TAXONOMY_2 = [
+  "inspect-containers",
+  "container-resource-usage",
+  "stop-vs-kill-and-signals",
+  "exit-codes",
+  "keep-a-container-running",
+  "change-a-running-container",
+  "bulk-container-commands",
+  "time-zone-and-locale",
+  "multiple-processes",
+  "scheduled-jobs",
+  "gpu-access",
+  "attach-and-detach",
+  "build-args-vs-env",
+  "build-secrets-and-ssh",
+  "build-context",
+  "build-cache",
+  "buildkit-and-buildx",
+  "multi-platform-builds",
+  "look-inside-an-image",
+  "image-digests-and-pinning",
+  "choosing-a-base-image",
+  "docker-init",
+  "image-scanning-and-sbom",
+  "docker-commit",
+  "compose-environment",
+  "compose-startup-order",
+  "compose-multiple-files",
+  "compose-networking",
+  "compose-commands",
+  "compose-for-development",
+  "compose-secrets-and-configs",
+  "container-dns",
+  "network-drivers",
+  "address-pool-conflicts",
+  "proxies",
+  "app-listens-on-localhost",
+  "published-ports-and-firewalls",
+  "backup-and-restore-volumes",
+  "tmpfs-mounts",
+  "volume-drivers-and-nfs",
+  "storage-drivers",
+  "install-docker-engine",
+  "docker-desktop",
+  "docker-socket-permissions",
+  "daemon-not-running",
+  "contexts-and-remote-hosts",
+  "daemon-configuration",
+  "logging-drivers",
+  "rootless-and-userns",
+  "docker-alternatives",
+  "container-hardening",
+  "docker-socket-mounting",
+  "secrets-outside-swarm",
+  "debugging-containers",
+  "port-already-allocated",
+  "name-already-in-use",
+  "oci-runtime-errors",
+  "disk-full",
+  "hub-rate-limits",
+  "slow-builds",
+  "dockerize-node",
+  "dockerize-python",
+  "dockerize-go-and-java",
+  "databases-in-containers",
+  "docker-in-ci",
+];
+
 const TAXONOMY = [
   "dockerize-an-app",
   "images-vs-containers",
@@ -878,9 +947,27 @@ describe("the built-in packs", () => {
     expect(problems.map(formatProblem)).toEqual([]);
   });
 
-  it("hold exactly the 48 taxonomy ids", () => {
+  it("hold exactly the ids of both taxonomies: 48 concepts and 65 how-to entries", () => {
     expect(new Set(TAXONOMY).size).toBe(48);
-    expect(kb.entries.map((e) => e.id).sort()).toEqual([...TAXONOMY].sort());
+    expect(new Set(TAXONOMY_2).size).toBe(65);
+    expect(kb.entries.map((e) => e.id).sort()).toEqual([...TAXONOMY, ...TAXONOMY_2].sort());
+  });
+
+  it("every how-to entry has at least 3 quiz questions, a docs source and a verified date", () => {
+    for (const id of TAXONOMY_2) {
+      const e = kb.byId.get(id);
+      expect(e?.quiz.length, id).toBeGreaterThanOrEqual(3);
+      expect(e?.sources.length, id).toBeGreaterThanOrEqual(1);
+      expect(e?.verified.date, id).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    }
+  });
+
+  it("the two role tracks have 10 to 14 steps over built-in entries", () => {
+    for (const id of ["compose-for-developers", "docker-in-production"]) {
+      const track = kb.tracks.find((t) => t.id === id);
+      expect(track?.steps.length, id).toBeGreaterThanOrEqual(10);
+      expect(track?.steps.length, id).toBeLessThanOrEqual(14);
+    }
   });
 
   it("every entry has at least 2 quiz questions, each answer pointing at a choice", () => {

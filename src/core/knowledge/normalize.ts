@@ -149,6 +149,8 @@ export function surfaceTokens(text: string): string[] {
   const out: string[] = [];
   for (const t of normalTokens(text)) {
     out.push(t);
+    // A long flag also stands for its word: "tail the logs" meets `docker logs --tail`.
+    if (/^--[a-z]{3,}$/.test(t)) out.push(stem(t.slice(2)));
     if (t.startsWith("-")) continue;
     const parts = t.split(/[-._:/]+/).filter((p) => p.length > 0);
     if (parts.length > 1) for (const p of parts) out.push(stem(p));

@@ -4,6 +4,7 @@ import type { KnowledgeBase } from "./loader.ts";
 import { normalKey, normalTokens, surfaceTokens } from "./normalize.ts";
 import { type Passage, type PassageHit, PassageRanker, passagesOf, type ReadQuery } from "./passages.ts";
 import type { Entry } from "./schema.ts";
+import { offTopic } from "./scope.ts";
 import { isStopWord, searchTerm, TermCorrector } from "./terms.ts";
 
 export const MAX_QUERY_LENGTH = 300;
@@ -47,12 +48,16 @@ interface Ranked extends Omit<SearchResult, "query" | "tier"> {
 
 /** Thresholds of the passage rule: see `withPassages`. */
 export const PASSAGE = {
+  /** A section of the answering entry this good may replace its summary. */
+  within: 0.5,
   /** A passage this good may answer on its own. */
   confident: 0.62,
   /** ...when it covers this much of the question. */
   alone: 0.7,
   /** A passage covering this much more of the question than its entry's summary is the better answer. */
   overSummary: 0.1,
+  /** A question whose words are this much the entry's own name, aliases and tags asks about the whole entry. */
+  namesOnly: 0.85,
   /** ...or one whose heading holds this much of the question. */
   heading: 0.5,
   /** A passage of another entry must beat the top entry by this much to take its place. */
@@ -85,6 +90,9 @@ const NAME_WEIGHT = 2.0;
 
 /** The credit of a term that only a typo correction gave (dokcer → docker): a guess. */
 const GUESS_CREDIT = 0.75;
+
+/** A question "A vs B" that names this much of one entry's title or alias is answered by that entry. */
+const WHOLE_NAMED = 0.9;
 
 /** A side of "A vs B" that is no id, title or alias needs a ranked hit this good... */
 const SIDE_SCORE = 0.8;
@@ -206,7 +214,8 @@ export class SearchIndex {
       const names = [e.title, ...e.aliases]
         .map((n) => contentWords(n).map((word) => ({ term: searchTerm(word), word })))
         .filter((n) => n.length > 0);
-      const heads = [e.title, e.id.replace(/-/g, " ")].map(contentTokens);
+      // "Docker" names no entry in particular: "compose" is the whole title of Docker Compose.
+      const heads = [e.title, e.id.replace(/-/g, " ")].map((h) => contentTokens(h).filter((t) => t !== "docker"));
       this.docs.set(e.id, { id: e.id, names, heads, topic, strong, strongWords });
       for (const name of [e.id.replace(/-/g, " "), e.title, ...e.aliases]) {
         const key = normalKey(name);
@@ -311,6 +320,19 @@ export class SearchIndex {
         hits: [{ entry, score: 0.95, why: why("comparison: every side names this entry") }],
       };
     }
+    // An entry whose own name holds the whole comparison ("docker stop vs docker kill: ...") is
+    // the answer, rather than a side-by-side of two entries that each hold one side.
+    const whole = this.rank(stripped, 2, explain);
+    const byName = whole.hits[0];
+    if (whole.confident && byName && (byName.features?.named ?? 0) >= WHOLE_NAMED) {
+      // Its section on the difference, when it has one, is the answer.
+      const answered = this.withPassages(whole, explain);
+      return {
+        ...answered,
+        hits: answered.hits.slice(0, 1),
+        ...(explain ? { explained: `one entry's name holds every side; ${answered.explained ?? ""}` } : {}),
+      };
+    }
     const entry = this.kb.entries.find(
       (e) => !!e.compare && (ids.includes(e.id) || ids.every((id) => e.compare?.sides.some((s) => s.id === id))),
     );
@@ -385,7 +407,16 @@ export class SearchIndex {
           words.set(t, seen);
           if (!fixed.fuzzy) sure.add(t);
         });
-      } else if (w.length > 2 && !unknown.includes(w)) unknown.push(w);
+      } else if (
+        w.length > 2 &&
+        !unknown.includes(w) &&
+        !/^\d+$/.test(w) &&
+        !/[\p{L}\p{N}][-._:/][\p{L}\p{N}]/u.test(w)
+      ) {
+        // A compound (standard_init_linux.go:228) is read through its parts, and a bare number
+        // (a line number, a port) says nothing the pack could know: neither counts as unknown.
+        unknown.push(w);
+      }
     }
     /** Terms that only a typo correction gave: a guess, weaker evidence than a word as asked. */
     const guessed = new Set(terms.filter((t) => !sure.has(t)));
@@ -483,8 +514,11 @@ export class SearchIndex {
     // entry's whole id or title ("what about docker run?").
     const asked = new Set(terms);
     const specific =
-      terms.reduce((sum, t) => sum + weight(t), 0) >= SPECIFIC_WEIGHT ||
-      (this.docs.get(top.entry.id) as Doc).heads.some((head) => head.length > 0 && head.every((t) => asked.has(t)));
+      (terms.reduce((sum, t) => sum + weight(t), 0) >= SPECIFIC_WEIGHT ||
+        (this.docs.get(top.entry.id) as Doc).heads.some(
+          (head) => head.length > 0 && head.every((t) => asked.has(t)),
+        )) &&
+      !offTopic(surfaceTokens(q));
     const confident = specific && top.score >= TUNING.confident && top.score - (second?.score ?? 0) >= TUNING.margin;
     const base = { terms: shown, read, searched, specific };
     if (confident) return { kind: "answer", confident, hits: scored.slice(0, limit), ...base };
@@ -554,8 +588,11 @@ export class SearchIndex {
       const own = passages.find((p) => p.passage.entry.id === top.entry.id);
       if (
         own &&
-        own.score >= PASSAGE.confident &&
-        (own.features.coverage - strong >= PASSAGE.overSummary || own.features.heading >= PASSAGE.heading)
+        own.score >= PASSAGE.within &&
+        (own.features.coverage - strong >= PASSAGE.overSummary ||
+          // A question that only names the entry ("swarm", "docker volumes") wants its summary.
+          ((top.features?.topic ?? 0) < PASSAGE.namesOnly &&
+            (own.features.heading >= PASSAGE.heading || own.features.coverage >= strong)))
       ) {
         const hit = { ...asHit(own), score: Math.max(own.score, top.score) };
         return {

@@ -24,6 +24,20 @@ export function isStopWord(token: string): boolean {
   return STOP.has(token);
 }
 
+/**
+ * Words people use for what the pack calls otherwise (by search stem): "delete a container" is
+ * "remove" in Docker's words, a "folder" a directory. Index and questions both go through it.
+ */
+const SAME_AS: Record<string, string> = {
+  delet: "remov",
+  eras: "remov",
+  wip: "remov",
+  folder: "directory",
+  dir: "directory",
+  repo: "repository",
+  creds: "credential",
+};
+
 /** Memo of `searchTerm`: the index sees the same words many times. */
 const TERMS = new Map<string, string>();
 
@@ -35,7 +49,8 @@ export function searchTerm(word: string): string {
   const known = TERMS.get(word);
   if (known !== undefined) return known;
   const t = searchStem(word);
-  const term = t !== word && STOP.has(t) && !STOP.has(word) ? word : t;
+  const stemmed = t !== word && STOP.has(t) && !STOP.has(word) ? word : t;
+  const term = SAME_AS[stemmed] ?? stemmed;
   if (TERMS.size > 200_000) TERMS.clear();
   TERMS.set(word, term);
   return term;

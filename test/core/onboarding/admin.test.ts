@@ -182,7 +182,9 @@ describe("onboard invite", () => {
     expect(sent.text).toBe("Invitation sent to U2 by direct message.");
     expect(lastDm(f, "U2").header).toBe('owner invites you to "Docker basics"');
     const unknown = await f.dispatcher.text("/docker onboard invite @bob nope", lead);
-    expect(unknown.text).toBe('There is no track "nope". Tracks: docker-basics. `/docker onboard tracks` lists them.');
+    expect(unknown.text).toBe(
+      'There is no track "nope". Tracks: compose-for-developers, docker-basics, docker-in-production. `/docker onboard tracks` lists them.',
+    );
     expect(f.dms.sent).toHaveLength(1);
   });
 

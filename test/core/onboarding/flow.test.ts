@@ -353,15 +353,22 @@ describe("tracks from a team's pack", () => {
     const w = await withTeamTrack();
     const listed = await w.dispatcher.text("/docker onboard tracks", alice);
     expect(listed.header).toBe("Onboarding tracks");
+    const builtIn = w.ctx.kb.tracks.filter((t) => t.id !== "team-starter");
+    expect(builtIn.map((t) => t.id).sort()).toEqual([
+      "compose-for-developers",
+      "docker-basics",
+      "docker-in-production",
+    ]);
     expect(listed.bullets).toEqual([
-      `*Docker basics* (\`docker-basics\`, 18 steps): ${basics().description}`,
+      ...builtIn.map((t) => `*${t.title}* (\`${t.id}\`, ${t.steps.length} steps): ${t.description}`),
       "*Team starter* (`team-starter`, 3 steps): Our team's own first steps.",
     ]);
+    expect(listed.bullets).toContain(`*Docker basics* (\`docker-basics\`, 18 steps): ${basics().description}`);
     expect(listed.context).toBe("Start one with `/docker onboard start <track>`.");
 
     const unknown = await w.dispatcher.text("/docker onboard start nope", bob);
     expect(unknown.text).toBe(
-      'There is no track "nope". Tracks: docker-basics, team-starter. `/docker onboard tracks` lists them.',
+      'There is no track "nope". Tracks: compose-for-developers, docker-basics, docker-in-production, team-starter. `/docker onboard tracks` lists them.',
     );
     expect(await w.store.onboarding.get({ ...ALICE, userId: "U2" })).toBeUndefined();
 
@@ -410,7 +417,7 @@ describe("tracks from a team's pack", () => {
     const [ok, broken] = await Promise.all([lint(good), lint(bad)]);
     expect(ok.stderr).toBe("");
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/^ok: 48 entries, 2 track\(s\) in 3 pack\(s\)/);
+    expect(ok.stdout).toMatch(/^ok: 113 entries, 4 track\(s\) in 3 pack\(s\)/);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain('tracks/team-broken.yaml: steps[1].entry: no entry has the id "no-such-entry"');
     expect(broken.stderr).toMatch(/^1 problem\(s\) found\.$/m);
