@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { isUserError } from "./core/errors.ts";
-import { formatProblem, type KnowledgeBase, loadKnowledge } from "./core/knowledge/loader.ts";
+import { blocking, formatProblem, type KnowledgeBase, loadKnowledge } from "./core/knowledge/loader.ts";
 import { SearchIndex } from "./core/knowledge/search.ts";
 import { builtInPacks } from "./paths.ts";
 import { askLines, formatHuman, timedSearch, toJson } from "./tools/ask.ts";
@@ -22,7 +22,8 @@ const USAGE = `Usage: dockhand <command>
 class UsageError extends Error {}
 
 function loadOrExplain(extra: string[]): KnowledgeBase {
-  const { kb, problems } = loadKnowledge([...builtInPacks, ...extra]);
+  const { kb, problems: all } = loadKnowledge([...builtInPacks, ...extra]);
+  const problems = blocking(all);
   if (problems.length > 0) {
     for (const p of problems) console.error(formatProblem(p));
     throw new UsageError(`The knowledge packs have ${problems.length} problem(s); run "dockhand lint" for the list.`);

@@ -8,7 +8,7 @@ import { SLACK_EVENTS_PATH } from "./adapters/slack/manifest.ts";
 import { assemble } from "./assemble.ts";
 import { type Config, loadConfig, platformStatus } from "./config.ts";
 import { systemClock } from "./core/clock.ts";
-import { formatProblem, loadKnowledge } from "./core/knowledge/loader.ts";
+import { blocking, formatProblem, loadKnowledge } from "./core/knowledge/loader.ts";
 import { SearchIndex } from "./core/knowledge/search.ts";
 import { createLogger, type Logger } from "./core/logger.ts";
 import type { Member, Messenger } from "./core/onboarding/service.ts";
@@ -63,7 +63,14 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
     },
   });
 
-  const { kb, problems } = loadKnowledge([...builtInPacks, ...config.knowledgeDirs.map((d) => resolve(d))]);
+  const { kb, problems: found } = loadKnowledge([...builtInPacks, ...config.knowledgeDirs.map((d) => resolve(d))]);
+  const problems = blocking(found);
+  if (found.length > problems.length) {
+    log.warn(
+      { count: found.length - problems.length },
+      'the knowledge packs have flaws that "npx dockhand lint" lists',
+    );
+  }
   if (problems.length > 0) {
     throw new StartupError(
       `The knowledge packs have ${problems.length} problem(s):\n  ${problems.slice(0, 20).map(formatProblem).join("\n  ")}\nRun "npx dockhand lint" for the full list.`,

@@ -953,6 +953,13 @@ describe("the built-in packs", () => {
     expect(kb.entries.map((e) => e.id).sort()).toEqual([...TAXONOMY, ...TAXONOMY_2].sort());
   });
 
+  it("titles and aliases stay within 80 characters: room in chat headers, and for a pack built from these entries", () => {
+    for (const e of kb.entries) {
+      expect(e.title.length, e.id).toBeLessThanOrEqual(80);
+      for (const a of e.aliases) expect(a.length, `${e.id}: ${a}`).toBeLessThanOrEqual(80);
+    }
+  });
+
   it("every how-to entry has at least 3 quiz questions, a docs source and a verified date", () => {
     for (const id of TAXONOMY_2) {
       const e = kb.byId.get(id);

@@ -80,9 +80,15 @@ export function checkKnowledge(kb: KnowledgeBase): Problem[] {
           file: e.file,
           field: "body",
           message: `section "${s.heading}" has the same heading as a section of ${first.file}; make each heading name its own question`,
+          lintOnly: true,
         });
       } else if (first) {
-        problems.push({ file: e.file, field: "body", message: `has two sections headed "${s.heading}"` });
+        problems.push({
+          file: e.file,
+          field: "body",
+          message: `has two sections headed "${s.heading}"`,
+          lintOnly: true,
+        });
       } else headings.set(key, { file: e.file, heading: s.heading });
     }
   }

@@ -18,6 +18,16 @@ export interface Problem {
   file: string;
   field?: string;
   message: string;
+  /**
+   * A flaw `dockhand lint` fails on but that does not stop the pack from answering (two sections
+   * asking the same question): start-up and `ask` load the pack anyway and only count these.
+   */
+  lintOnly?: boolean;
+}
+
+/** The problems that stop a pack from loading (every problem but the lint-only ones). */
+export function blocking(problems: Problem[]): Problem[] {
+  return problems.filter((p) => !p.lintOnly);
 }
 
 export function formatProblem(p: Problem): string {
