@@ -3,7 +3,13 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { formatProblem, type LoadResult, loadKnowledge, type Problem } from "../../src/core/knowledge/loader.ts";
+import {
+  blocking,
+  formatProblem,
+  type LoadResult,
+  loadKnowledge,
+  type Problem,
+} from "../../src/core/knowledge/loader.ts";
 import { builtInPacks } from "../../src/paths.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -471,8 +477,10 @@ describe("entry file rules", () => {
           field: "body",
           message:
             'section "publish a PORT" has the same heading as a section of p1/alpha.md; make each heading name its own question',
+          lintOnly: true,
         },
       ]);
+      expect(blocking(problemsOf(p, "p1"))).toEqual([]);
       const two = packs()
         .entry("p1", "alpha", undefined, { body: "## Publish a port\n\nWith -p.\n" })
         .entry("p2", "beta", undefined, { body: "## Publish a port\n\nAlso -p.\n" });
