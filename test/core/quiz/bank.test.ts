@@ -106,6 +106,37 @@ describe("pickQuestion", () => {
   });
 });
 
+describe("the built-in bank (113 entries)", () => {
+  const kb = loadKnowledge(builtInPacks).kb;
+  const questions = bank(kb);
+
+  it("holds every question of every entry, at least 3 for each how-to entry", () => {
+    expect(questions.length).toBe(kb.entries.reduce((n, e) => n + e.quiz.length, 0));
+    expect(questions.length).toBeGreaterThan(300);
+  });
+
+  it("a whole cycle asks every question once, and the topics a channel missed come first", () => {
+    // A channel that missed three topics, one of them twice.
+    const missed = new Map([
+      ["exit-codes", 2],
+      ["compose-startup-order", 1],
+      ["volumes", 1],
+    ]);
+    const picks = cycle(questions, questions.length, "slack:C-bank", missed);
+    expect(new Set(picks).size).toBe(questions.length);
+    const entryOf = (k: string) => k.split("#")[0] as string;
+    const missedCount = questions.filter((q) => missed.has(q.entryId)).length;
+    const first = picks.slice(0, missedCount).map(entryOf);
+    // Every question on a missed topic before any other, the most-missed topic first of all.
+    expect(new Set(first)).toEqual(new Set(missed.keys()));
+    const mostMissed = questions.filter((q) => q.entryId === "exit-codes").length;
+    expect(first.slice(0, mostMissed).every((id) => id === "exit-codes")).toBe(true);
+    // The next cycle starts again with the missed topics.
+    const next = cycle(questions, questions.length + missedCount, "slack:C-bank", missed).slice(questions.length);
+    expect(new Set(next.map(entryOf))).toEqual(new Set(missed.keys()));
+  });
+});
+
 describe("the questions QuizService posts", () => {
   /** Posts a round with `quiz now`, lets `answer` answer it, and closes it; returns its question key. */
   async function round(w: World, ch: Caller, answer?: (r: Awaited<ReturnType<typeof roundOf>>) => Promise<void>) {
