@@ -58,10 +58,20 @@ export const PASSAGE = {
   overSummary: 0.1,
   /** A question whose words are this much the entry's own name, aliases and tags asks about the whole entry. */
   namesOnly: 0.85,
+  /** A section whose heading holds this much of the question, and the question this much of the heading, is asked by name. */
+  asHeading: 0.75,
+  /** A section whose heading holds the whole question is asked by name, whatever else the heading says. */
+  wholeHeading: 0.95,
+  /** A section of another entry whose heading holds this much of the question is asked by name... */
+  takeOverHeading: 0.9,
+  /** ...and may take over from a top entry this far ahead of it... */
+  headingSlack: 0.06,
+  /** ...when it covers this much more of the question than the entry's summary. */
+  headingGain: 0.05,
   /** ...or one whose heading holds this much of the question. */
   heading: 0.5,
   /** A passage of another entry must beat the top entry by this much to take its place. */
-  takeOver: 0.15,
+  takeOver: 0.08,
 };
 
 /** A runner-up from another entry this close to the answer is named as "Also see". */
@@ -568,12 +578,14 @@ export class SearchIndex {
 
     if (ranked.confident && top) {
       const strong = top.features?.strong ?? 0;
+      const headed = (p: PassageHit) => p.features.heading >= PASSAGE.takeOverHeading;
       if (
         best &&
         best.passage.entry.id !== top.entry.id &&
         best.score >= PASSAGE.confident &&
-        best.score - top.score >= PASSAGE.takeOver &&
-        best.features.coverage - strong >= PASSAGE.overSummary
+        // Far better than the top entry, or nearly as good and the question is its heading.
+        ((best.score - top.score >= PASSAGE.takeOver && best.features.coverage - strong >= PASSAGE.overSummary) ||
+          (headed(best) && best.score >= top.score - PASSAGE.headingSlack && best.features.coverage - strong >= PASSAGE.headingGain))
       ) {
         const hit = asHit(best);
         return {
@@ -590,6 +602,9 @@ export class SearchIndex {
         own &&
         own.score >= PASSAGE.within &&
         (own.features.coverage - strong >= PASSAGE.overSummary ||
+          // The question is the section's heading, near enough ("share one volume between two containers").
+          own.features.heading >= PASSAGE.wholeHeading ||
+          (own.features.heading >= PASSAGE.asHeading && own.features.named >= PASSAGE.asHeading) ||
           // A question that only names the entry ("swarm", "docker volumes") wants its summary.
           ((top.features?.topic ?? 0) < PASSAGE.namesOnly &&
             (own.features.heading >= PASSAGE.heading || own.features.coverage >= strong)))

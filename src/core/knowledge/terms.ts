@@ -8,14 +8,14 @@ const STOP_WORDS =
 around as ask at away back be because been before being below best better between both but by can cannot cant could
 did didnt difference different do does doesnt doing done dont down each easy either else even ever every example
 explain few find for from get gets getting give go goes going good got guy guys had has have having he hello help her
-here hey hi him his how however i id if im in instead into is isnt it its itself just keep kind know last let lets like
+here hey hi him his how however i id if im in instead into is isnt it its itself just keep kind know last longer let lets like
 likely look lot make making many may maybe me mean means might mine more most much must my myself need needed needs
 never new no nor not now of off often ok okay on once one only or other others otherwise our ours out over own pls
 please possible pretty properly quick quickly quite rather real really right same say see seem seems seen set she
 should show simple since so some someone something sometimes still such sure tell than thank thanks that thats the
 their them then there these they thing things think this those though through thx to too tried try trying two under
 until up us use used useful using usually very via vs versus want wanted wants was way ways we well were what whats
-when where whether which while who whom why will with within without wont work working works would yes yet you your
+when where whether which while who whom why will with within without wont work works would yes yet you your
 yours plain english simply basically anybody explanation understand tip tips`.split(/\s+/);
 const STOP = new Set(STOP_WORDS.flatMap((w) => [w, stem(w), searchStem(stem(w))]));
 
