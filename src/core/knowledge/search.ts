@@ -62,6 +62,8 @@ export const PASSAGE = {
   asHeading: 0.75,
   /** A section whose heading holds the whole question is asked by name, whatever else the heading says. */
   wholeHeading: 0.95,
+  /** ...when the question says this much of the heading ("swarm" says little of "Fix: this node is not a swarm manager"). */
+  wholeNamed: 0.4,
   /** A section of another entry whose heading holds this much of the question is asked by name... */
   takeOverHeading: 0.9,
   /** ...and may take over from a top entry this far ahead of it... */
@@ -603,7 +605,7 @@ export class SearchIndex {
         own.score >= PASSAGE.within &&
         (own.features.coverage - strong >= PASSAGE.overSummary ||
           // The question is the section's heading, near enough ("share one volume between two containers").
-          own.features.heading >= PASSAGE.wholeHeading ||
+          (own.features.heading >= PASSAGE.wholeHeading && own.features.named >= PASSAGE.wholeNamed) ||
           (own.features.heading >= PASSAGE.asHeading && own.features.named >= PASSAGE.asHeading) ||
           // A question that only names the entry ("swarm", "docker volumes") wants its summary.
           ((top.features?.topic ?? 0) < PASSAGE.namesOnly &&

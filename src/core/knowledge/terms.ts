@@ -16,7 +16,7 @@ should show simple since so some someone something sometimes still such sure tel
 their them then there these they thing things think this those though through thx to too tried try trying two under
 until up us use used useful using usually very via vs versus want wanted wants was way ways we well were what whats
 when where whether which while who whom why will with within without wont work works would yes yet you your
-yours plain english simply basically anybody explanation understand tip tips`.split(/\s+/);
+yours plain english simply basically anybody explanation explained understand tip tips`.split(/\s+/);
 const STOP = new Set(STOP_WORDS.flatMap((w) => [w, stem(w), searchStem(stem(w))]));
 
 /** True for words that say nothing about the topic (as written, or stemmed for search). */
