@@ -64,6 +64,8 @@ export const PASSAGE = {
   wholeHeading: 0.95,
   /** ...when the question says this much of the heading ("swarm" says little of "Fix: this node is not a swarm manager"). */
   wholeNamed: 0.4,
+  /** ...or this much, when the question's words are all the entry's own name and aliases ("publish a port"). */
+  namedTopic: 0.6,
   /** A section of another entry whose heading holds this much of the question is asked by name... */
   takeOverHeading: 0.9,
   /** ...and may take over from a top entry this far ahead of it... */
@@ -587,7 +589,9 @@ export class SearchIndex {
         best.score >= PASSAGE.confident &&
         // Far better than the top entry, or nearly as good and the question is its heading.
         ((best.score - top.score >= PASSAGE.takeOver && best.features.coverage - strong >= PASSAGE.overSummary) ||
-          (headed(best) && best.score >= top.score - PASSAGE.headingSlack && best.features.coverage - strong >= PASSAGE.headingGain))
+          (headed(best) &&
+            best.score >= top.score - PASSAGE.headingSlack &&
+            best.features.coverage - strong >= PASSAGE.headingGain))
       ) {
         const hit = asHit(best);
         return {
@@ -605,7 +609,9 @@ export class SearchIndex {
         own.score >= PASSAGE.within &&
         (own.features.coverage - strong >= PASSAGE.overSummary ||
           // The question is the section's heading, near enough ("share one volume between two containers").
-          (own.features.heading >= PASSAGE.wholeHeading && own.features.named >= PASSAGE.wholeNamed) ||
+          (own.features.heading >= PASSAGE.wholeHeading &&
+            own.features.named >=
+              ((top.features?.topic ?? 0) < PASSAGE.namesOnly ? PASSAGE.wholeNamed : PASSAGE.namedTopic)) ||
           (own.features.heading >= PASSAGE.asHeading && own.features.named >= PASSAGE.asHeading) ||
           // A question that only names the entry ("swarm", "docker volumes") wants its summary.
           ((top.features?.topic ?? 0) < PASSAGE.namesOnly &&
