@@ -1,8 +1,5 @@
 import { defineCommand, isAdmin } from "../src/core/command.ts";
 import { UserError } from "../src/core/errors.ts";
-import { reply } from "../src/core/reply.ts";
-
-export const GAP_WINDOW_DAYS = 30;
 
 export default defineCommand({
   spec: {
@@ -21,24 +18,6 @@ export default defineCommand({
         "Only admins can see the gaps report. A workspace admin can run it, or add your user id to DOCKHAND_ADMINS.",
       );
     }
-    const since = new Date(ctx.clock.now().getTime() - GAP_WINDOW_DAYS * 86_400_000);
-    const rows = await ctx.store.gaps(since, 15);
-    if (rows.length === 0) {
-      return reply({
-        text: `No unanswered or down-voted questions in the last ${GAP_WINDOW_DAYS} days.`,
-        visibility: "ephemeral",
-      });
-    }
-    return reply({
-      header: `Knowledge gaps, last ${GAP_WINDOW_DAYS} days`,
-      bullets: rows.map((r) => {
-        const why = [r.unanswered > 0 ? `${r.unanswered} unanswered` : "", r.downvotes > 0 ? `${r.downvotes} 👎` : ""]
-          .filter(Boolean)
-          .join(", ");
-        return `“${r.query}”: asked ${r.asked}× (${why})`;
-      }),
-      context: "Add an entry or an alias to a knowledge pack to close a gap.",
-      visibility: "ephemeral",
-    });
+    return ctx.answers.gaps();
   },
 });

@@ -1,8 +1,7 @@
 import { type Caller, defineCommand, isAdmin } from "../src/core/command.ts";
 import { UserError } from "../src/core/errors.ts";
-import type { Member } from "../src/core/onboarding/service.ts";
+import type { Member } from "../src/core/onboarding/model.ts";
 import { notice } from "../src/core/reply.ts";
-import { formatInZone, nextOccurrence, parseTime, validateTimezone } from "../src/core/schedule/recurrence.ts";
 
 const ACTIONS = ["start", "status", "stop", "invite", "team", "tracks", "pace"] as const;
 type Action = (typeof ACTIONS)[number];
@@ -100,29 +99,8 @@ export default defineCommand({
             : `${userId} does not accept direct messages; they were told in this channel.`,
         );
       }
-      case "pace": {
-        const e = await ctx.store.onboarding.get(me);
-        if (!e)
-          throw new UserError("not_enrolled", "Start a track first with `/docker onboard`, then choose its pace.");
-        const now = ctx.clock.now();
-        if (!o.time) {
-          throw new UserError(
-            "bad_pace",
-            "Choose a pace: `/docker onboard pace self` (the next step on click) or `/docker onboard pace drip 09:30 [Europe/Berlin]` (one step each workday).",
-          );
-        }
-        if (o.time === "self") {
-          await ctx.store.onboarding.setPace(me, { pace: "self", time: null, timezone: null, at: now });
-          return notice("Self-paced: the next step comes when you click “Got it, next”.");
-        }
-        const time = parseTime(o.time ?? "");
-        const timezone = validateTimezone(o.timezone ?? ctx.timezone);
-        await ctx.store.onboarding.setPace(me, { pace: "drip", time, timezone, at: now });
-        const next = nextOccurrence({ time, timezone, days: "weekdays" }, now);
-        return notice(
-          `One step each workday at ${time} ${timezone}.${next ? ` Next: ${formatInZone(next, timezone)}.` : ""}`,
-        );
-      }
+      case "pace":
+        return onboarding.pace(me, o.time, o.timezone ?? ctx.timezone);
     }
   },
 });

@@ -1,17 +1,6 @@
 import { defineCommand, isAdmin } from "../src/core/command.ts";
 import { UserError } from "../src/core/errors.ts";
-import { formatDuration, parseDuration } from "../src/core/quiz/duration.ts";
-import { closeTime, daysFromText, daysToText, recurrenceOf } from "../src/core/quiz/jobs.ts";
-import { channelOf, DEFAULT_CLOSE_MS } from "../src/core/quiz/service.ts";
-import { notice, reply } from "../src/core/reply.ts";
-import {
-  formatDays,
-  formatInZone,
-  nextOccurrence,
-  parseDays,
-  parseTime,
-  validateTimezone,
-} from "../src/core/schedule/recurrence.ts";
+import { channelOf } from "../src/core/quiz/service.ts";
 
 const ACTIONS = ["now", "schedule", "off", "status", "leaderboard", "me", "close"] as const;
 const PERIODS = ["week", "month", "all"] as const;
@@ -87,9 +76,6 @@ export default defineCommand({
     ],
   },
   async run(o, caller, ctx) {
-    const ch = channelOf(caller);
-    const quiz = ctx.store.quiz;
-    const now = ctx.clock.now();
     const requireAdmin = (what: string) => {
       if (!isAdmin(caller, ctx)) {
         throw new UserError(
@@ -99,106 +85,22 @@ export default defineCommand({
       }
     };
     switch (o.action) {
-      case "now": {
-        const schedule = await quiz.getSchedule(ch);
-        const closesAt = closeTime(now, schedule?.closeAfterMs ?? DEFAULT_CLOSE_MS, schedule);
-        const result = await ctx.quiz.post(ch, { postedBy: caller.userId, scheduleKey: null, closesAt });
-        if (!result.ok) {
-          return notice(
-            `There is already a question open in this channel: answer it above. It closes at ${formatInZone(result.open.closesAt, schedule?.timezone ?? ctx.timezone)}.`,
-          );
-        }
-        return notice(
-          `Quiz question posted. It closes at ${formatInZone(closesAt, schedule?.timezone ?? ctx.timezone)}; close it early with \`/docker quiz close\`.`,
-        );
-      }
-      case "schedule": {
+      case "now":
+        return ctx.quiz.now(caller);
+      case "schedule":
         requireAdmin("schedule the quiz");
-        if (!o.time)
-          throw new UserError(
-            "bad_time",
-            "Give a time: `/docker quiz schedule 09:30 [time zone] [daily|weekdays|mon,wed,fri] [close after 2h]`.",
-          );
-        const time = parseTime(o.time);
-        const timezone = validateTimezone(o.timezone ?? ctx.timezone);
-        const days = parseDays(o.days ?? "daily");
-        const closeAfterMs = o.close_after ? parseDuration(o.close_after) : DEFAULT_CLOSE_MS;
-        await quiz.setSchedule(ch, {
-          time,
-          timezone,
-          days: daysToText(days),
-          closeAfterMs,
-          createdBy: caller.userId,
-          at: now,
-        });
-        const next = nextOccurrence({ time, timezone, days }, now);
-        return reply({
-          text: `Daily quiz set for this channel: ${time} ${timezone}, ${formatDays(days)}; each question stays open ${formatDuration(closeAfterMs)}.${next ? ` Next question: ${formatInZone(next, timezone)}.` : ""}`,
-          visibility: "channel",
-        });
-      }
-      case "off": {
+        return ctx.quiz.schedule(caller, { ...o, closeAfter: o.close_after });
+      case "off":
         requireAdmin("turn the quiz off");
-        return (await quiz.removeSchedule(ch))
-          ? reply({
-              text: "The daily quiz is off for this channel. `/docker quiz schedule 09:30` turns it on again.",
-              visibility: "channel",
-            })
-          : notice("This channel has no quiz schedule. `/docker quiz schedule 09:30 Europe/Berlin` sets one.");
-      }
-      case "status": {
-        const [schedule, open] = await Promise.all([quiz.getSchedule(ch), quiz.openRoundIn(ch)]);
-        const lines: string[] = [];
-        if (schedule) {
-          const rec = recurrenceOf(schedule);
-          const next = nextOccurrence(rec, now);
-          lines.push(
-            `Schedule: ${schedule.time} ${schedule.timezone}, ${formatDays(daysFromText(schedule.days))}, open ${formatDuration(schedule.closeAfterMs)}.`,
-          );
-          if (next) lines.push(`Next question: ${formatInZone(next, schedule.timezone)}.`);
-        } else {
-          lines.push(
-            "No schedule in this channel. An admin can set one: `/docker quiz schedule 09:30 Europe/Berlin weekdays`.",
-          );
-        }
-        lines.push(
-          open
-            ? `Open now: a question that closes at ${formatInZone(open.closesAt, schedule?.timezone ?? ctx.timezone)}.`
-            : "No question is open right now: `/docker quiz now` posts one.",
-        );
-        return notice(lines.join("\n"));
-      }
-      case "leaderboard": {
-        const period = o.period ?? "week";
-        const since = period === "all" ? null : new Date(now.getTime() - (period === "week" ? 7 : 30) * 86_400_000);
-        const rows = await quiz.leaderboard(ch, since, 10);
-        const title = { week: "this week", month: "the last 30 days", all: "all time" }[period];
-        if (rows.length === 0) return notice(`No points ${title} yet. \`/docker quiz now\` starts a round.`);
-        return reply({
-          header: `Quiz leaderboard, ${title}`,
-          bullets: rows.map((r) => `${r.rank}. ${r.userName}: ${r.points} ${r.points === 1 ? "point" : "points"}`),
-          visibility: "channel",
-        });
-      }
-      case "me": {
-        const me = await quiz.me(ch, caller.userId);
-        if (!me) return notice("You have not answered a quiz question in this channel yet.");
-        return notice(
-          `Points: ${me.points} · accuracy ${Math.round(me.accuracy * 100)}% (${me.correct}/${me.answered}) · streak ${me.streak} (best ${me.bestStreak}) · rank ${me.rank}`,
-        );
-      }
-      case "close": {
-        const open = await quiz.openRoundIn(ch);
-        if (!open) return notice("No question is open in this channel.");
-        if (open.postedBy !== caller.userId && !isAdmin(caller, ctx)) {
-          throw new UserError(
-            "not_yours",
-            "Only the person who posted this question (or an admin) can close it early.",
-          );
-        }
-        await ctx.quiz.close(open.id);
-        return notice("Closed: the answer is revealed above.");
-      }
+        return ctx.quiz.unschedule(channelOf(caller));
+      case "status":
+        return ctx.quiz.status(channelOf(caller));
+      case "leaderboard":
+        return ctx.quiz.leaderboard(channelOf(caller), o.period ?? "week");
+      case "me":
+        return ctx.quiz.me(caller);
+      case "close":
+        return ctx.quiz.closeEarly(caller, isAdmin(caller, ctx));
     }
   },
 });

@@ -1,5 +1,6 @@
-import { handleAction } from "../commands/actions.ts";
+import { handleAction } from "../commands/buttons.ts";
 import { commands } from "../commands/index.ts";
+import { AnswersService } from "./core/answers/service.ts";
 import type { Clock } from "./core/clock.ts";
 import type { Context } from "./core/command.ts";
 import { Dispatcher } from "./core/dispatch.ts";
@@ -7,9 +8,11 @@ import type { KnowledgeBase } from "./core/knowledge/loader.ts";
 import type { SearchIndex } from "./core/knowledge/search.ts";
 import type { Logger } from "./core/logger.ts";
 import { onboardingDripJob, onboardingNudgeJob } from "./core/onboarding/jobs.ts";
-import { type Messenger, OnboardingService } from "./core/onboarding/service.ts";
+import type { Messenger } from "./core/onboarding/model.ts";
+import { OnboardingService } from "./core/onboarding/service.ts";
 import { quizCloseJob, quizPostJob } from "./core/quiz/jobs.ts";
-import { type Poster, QuizService } from "./core/quiz/service.ts";
+import type { Poster } from "./core/quiz/model.ts";
+import { QuizService } from "./core/quiz/service.ts";
 import { Scheduler } from "./core/schedule/scheduler.ts";
 import type { Telemetry } from "./core/telemetry.ts";
 import type { Store } from "./store/types.ts";
@@ -39,7 +42,7 @@ export interface Parts {
 export function assemble(p: Parts) {
   const quiz = new QuizService({
     kb: p.kb,
-    store: p.store,
+    repo: p.store.quiz,
     clock: p.clock,
     log: p.log.child({ feature: "quiz" }),
     poster: p.poster,
@@ -49,7 +52,7 @@ export function assemble(p: Parts) {
   });
   const onboarding = new OnboardingService({
     kb: p.kb,
-    store: p.store,
+    repo: p.store.onboarding,
     clock: p.clock,
     log: p.log.child({ feature: "onboarding" }),
     messenger: p.messenger,
@@ -59,33 +62,42 @@ export function assemble(p: Parts) {
     welcome: p.onboarding.welcome,
     telemetry: p.telemetry,
   });
+  const answers = new AnswersService({
+    kb: p.kb,
+    search: p.search,
+    repo: p.store,
+    clock: p.clock,
+    telemetry: p.telemetry,
+  });
   const ctx: Context = {
     kb: p.kb,
     search: p.search,
-    store: p.store,
     clock: p.clock,
     log: p.log,
     admins: p.admins,
     commands,
     quiz,
     onboarding,
+    answers,
     timezone: p.timezone,
     telemetry: p.telemetry,
   };
   const dispatcher = new Dispatcher(ctx, handleAction);
-  const scheduler = (owner: string) => {
+  /** A scheduler with every job; tests may give it a grace period or a log of its own. */
+  const scheduler = (owner: string, o: { graceMs?: number; log?: Logger } = {}) => {
+    const graceMs = o.graceMs ?? p.quiz.graceMs;
     const s = new Scheduler({
       store: p.store,
       clock: p.clock,
-      log: p.log.child({ feature: "scheduler" }),
+      log: o.log ?? p.log.child({ feature: "scheduler" }),
       owner,
-      ...(p.quiz.graceMs === undefined ? {} : { graceMs: p.quiz.graceMs }),
+      ...(graceMs === undefined ? {} : { graceMs }),
     });
-    s.add(quizPostJob(p.store, quiz));
-    s.add(quizCloseJob(p.store, quiz, p.clock));
-    s.add(onboardingDripJob(p.store, onboarding));
-    s.add(onboardingNudgeJob(p.store, onboarding, p.clock, p.onboarding.stallDays));
+    s.add(quizPostJob(p.store.quiz, quiz));
+    s.add(quizCloseJob(p.store.quiz, quiz, p.clock));
+    s.add(onboardingDripJob(p.store.onboarding, onboarding));
+    s.add(onboardingNudgeJob(p.store.onboarding, onboarding, p.clock, p.onboarding.stallDays));
     return s;
   };
-  return { ctx, dispatcher, quiz, onboarding, scheduler };
+  return { ctx, dispatcher, quiz, onboarding, answers, scheduler };
 }

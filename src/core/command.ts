@@ -1,9 +1,10 @@
-import type { Platform, Store } from "../store/types.ts";
+import type { AnswersService } from "./answers/service.ts";
 import type { Clock } from "./clock.ts";
 import type { KnowledgeBase } from "./knowledge/loader.ts";
 import type { SearchIndex } from "./knowledge/search.ts";
 import type { Logger } from "./logger.ts";
 import type { OnboardingService } from "./onboarding/service.ts";
+import type { Platform } from "./platform.ts";
 import type { QuizService } from "./quiz/service.ts";
 import type { Reply } from "./reply.ts";
 import type { Telemetry } from "./telemetry.ts";
@@ -48,7 +49,6 @@ export interface Caller {
 export interface Context {
   kb: KnowledgeBase;
   search: SearchIndex;
-  store: Store;
   clock: Clock;
   log: Logger;
   /** User ids that are admins on every platform (DOCKHAND_ADMINS). */
@@ -57,6 +57,7 @@ export interface Context {
   commands: readonly AnyCommand[];
   quiz: QuizService;
   onboarding: OnboardingService;
+  answers: AnswersService;
   /** The time zone used when a command gives none (DOCKHAND_TIMEZONE). */
   timezone: string;
   /** Counts and timings for operators (metrics); absent in tests and the CLI. */

@@ -1,4 +1,4 @@
-import type { Platform } from "../store/types.ts";
+import type { Platform } from "./platform.ts";
 
 /**
  * What the core reports for operators (counts and timings), as plain calls. The composition root

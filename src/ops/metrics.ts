@@ -1,6 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { Platform } from "../core/platform.ts";
 import type { Telemetry } from "../core/telemetry.ts";
-import type { Platform } from "../store/types.ts";
 
 /**
  * Dockhand's Prometheus metrics, in a registry of its own (not prom-client's global one), so two

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { answerReply } from "../core/answers.ts";
+import { answerReply } from "../core/answers/render.ts";
 import type { SearchIndex } from "../core/knowledge/search.ts";
 import type { Reply } from "../core/reply.ts";
 

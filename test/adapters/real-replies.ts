@@ -1,9 +1,9 @@
 import { topicsPage } from "../../commands/topics.ts";
-import { builtComparisonReply, entryReply } from "../../src/core/answers.ts";
+import { builtComparisonReply, entryReply } from "../../src/core/answers/render.ts";
 import type { Entry } from "../../src/core/knowledge/schema.ts";
+import type { Platform } from "../../src/core/platform.ts";
 import { questionReply, type RoundView, revealReply } from "../../src/core/quiz/render.ts";
 import type { Reply } from "../../src/core/reply.ts";
-import type { Platform } from "../../src/store/types.ts";
 import { button, caller, type Fixture, knowledge } from "../core/fixture.ts";
 
 /** An entry of the built-in pack (fails loudly when missing). */

@@ -1,10 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { handleAction } from "../../commands/actions.ts";
 import { TOPICS_PER_PAGE } from "../../commands/topics.ts";
 import { EXPIRED, parseAction } from "../../src/core/actions.ts";
-import { pages } from "../../src/core/answers.ts";
-import type { Context } from "../../src/core/command.ts";
-import { Dispatcher } from "../../src/core/dispatch.ts";
+import { pages } from "../../src/core/answers/render.ts";
 import { forChat } from "../../src/core/knowledge/chat-text.ts";
 import type { Entry } from "../../src/core/knowledge/schema.ts";
 import type { Reply } from "../../src/core/reply.ts";
@@ -127,7 +124,7 @@ describe("answers", () => {
       },
     });
     expect(generous.search("docker stuff").hits.length).toBeGreaterThan(5);
-    const wide = new Dispatcher({ ...f.ctx, search: generous }, handleAction);
+    const wide = f.rewire({ search: generous });
     const r = await wide.text("docker stuff", caller());
     expect(entryButtons(r)).toEqual(
       generous
@@ -427,8 +424,7 @@ describe("errors", () => {
         return typeof v === "function" ? v.bind(target) : v;
       },
     }) as Store;
-    const ctx: Context = { ...f.ctx, store, log: logs.log };
-    const broken = new Dispatcher(ctx, handleAction);
+    const broken = f.rewire({ store, log: logs.log });
 
     const r = await broken.text("how do I publish a port", caller({ channelId: "C9" }));
     expect(r.visibility).toBe("ephemeral");

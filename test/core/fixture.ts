@@ -2,17 +2,16 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
-import { handleAction } from "../../commands/actions.ts";
-import { commands } from "../../commands/index.ts";
+import { assemble } from "../../src/assemble.ts";
 import { parseAction } from "../../src/core/actions.ts";
 import { FakeClock } from "../../src/core/clock.ts";
 import type { Caller, Context } from "../../src/core/command.ts";
-import { Dispatcher } from "../../src/core/dispatch.ts";
+import type { Dispatcher } from "../../src/core/dispatch.ts";
 import { type KnowledgeBase, loadKnowledge } from "../../src/core/knowledge/loader.ts";
 import { SearchIndex } from "../../src/core/knowledge/search.ts";
 import { type Logger, silentLogger } from "../../src/core/logger.ts";
-import { DmClosedError, type Messenger, OnboardingService } from "../../src/core/onboarding/service.ts";
-import { type Poster, QuizService } from "../../src/core/quiz/service.ts";
+import { DmClosedError, type Messenger } from "../../src/core/onboarding/model.ts";
+import type { Poster } from "../../src/core/quiz/model.ts";
 import type { Reply } from "../../src/core/reply.ts";
 import { builtInPacks } from "../../src/paths.ts";
 import { openStore, type Store } from "../../src/store/index.ts";
@@ -49,6 +48,10 @@ export interface Fixture {
   dispatcher: Dispatcher;
   clock: FakeClock;
   store: Store;
+  /** A scheduler with every job, as src/main.ts builds it. */
+  scheduler: ReturnType<typeof assemble>["scheduler"];
+  /** The same Dockhand wired again with another store, search or log (e.g. one that fails). */
+  rewire(o: { store?: Store; search?: SearchIndex; log?: Logger }): Dispatcher;
   close(): Promise<void>;
 }
 
@@ -58,6 +61,11 @@ export interface FixtureOptions {
   /** Users whose direct messages are closed. */
   dmClosed?: string[];
   onboardChannel?: string;
+  /** How posts and direct messages leave (default: recorded in `posted` and `dms`). */
+  poster?: Poster;
+  messenger?: Messenger;
+  showNames?: boolean;
+  welcome?: boolean;
 }
 
 /** A real context: built-in knowledge, a fresh SQLite file in a temp dir, a fake clock, the real commands. */
@@ -87,34 +95,30 @@ export async function makeFixture(opts: FixtureOptions = {}): Promise<Fixture> {
       dms.notices.push({ channelId, userId: member.userId, reply });
     },
   };
-  const ctx: Context = {
-    kb,
-    search,
-    store,
-    clock,
-    log,
-    admins: new Set(opts.admins ?? ["U-admin"]),
-    commands,
-    quiz: new QuizService({ kb, store, clock, log, poster, showNames: false }),
-    onboarding: new OnboardingService({
+  const wire = (o: { store?: Store; search?: SearchIndex; log?: Logger } = {}) =>
+    assemble({
       kb,
-      store,
+      search: o.search ?? search,
+      store: o.store ?? store,
       clock,
-      log,
-      messenger,
-      poster,
-      channelId: opts.onboardChannel,
-      stallDays: 7,
-    }),
-    timezone: "UTC",
-  };
+      log: o.log ?? log,
+      poster: opts.poster ?? poster,
+      messenger: opts.messenger ?? messenger,
+      admins: new Set(opts.admins ?? ["U-admin"]),
+      timezone: "UTC",
+      quiz: { showNames: opts.showNames ?? false },
+      onboarding: { channelId: opts.onboardChannel, stallDays: 7, welcome: opts.welcome },
+    });
+  const { ctx, dispatcher, scheduler } = wire();
   return {
     ctx,
     posted,
     dms,
-    dispatcher: new Dispatcher(ctx, handleAction),
+    dispatcher,
     clock,
     store,
+    scheduler,
+    rewire: (o) => wire(o).dispatcher,
     async close() {
       await store.close();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pages } from "../../src/core/answers.ts";
+import { pages } from "../../src/core/answers/render.ts";
 import { forChat } from "../../src/core/knowledge/chat-text.ts";
 import { knowledge } from "../core/fixture.ts";
 

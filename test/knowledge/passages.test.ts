@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { answerReply } from "../../src/core/answers.ts";
+import { answerReply } from "../../src/core/answers/render.ts";
 import { loadKnowledge } from "../../src/core/knowledge/loader.ts";
 import { SearchIndex } from "../../src/core/knowledge/search.ts";
 import { builtInPacks } from "../../src/paths.ts";

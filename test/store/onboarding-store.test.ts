@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
+import type { OnboardingUser } from "../../src/core/onboarding/model.ts";
+import type { OnboardingRepo as OnboardingStore } from "../../src/core/onboarding/repo.ts";
 import { type OpenStoreOptions, openStore, type Store } from "../../src/store/index.ts";
-import type { OnboardingStore, OnboardingUser } from "../../src/store/onboarding-store.ts";
 import { postgresTarget, sqliteTarget, type Target } from "./targets.ts";
 
 const T0 = Date.UTC(2025, 0, 6, 9, 0, 0);

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
+import type { QuizChannel, QuizRound } from "../../src/core/quiz/model.ts";
+import type { QuizRepo as QuizStore } from "../../src/core/quiz/repo.ts";
 import { type OpenStoreOptions, openStore, type Store } from "../../src/store/index.ts";
-import type { QuizChannel, QuizRound, QuizStore } from "../../src/store/quiz-store.ts";
 import { postgresTarget, sqliteTarget, type Target } from "./targets.ts";
 
 const T0 = Date.UTC(2025, 0, 6, 9, 0, 0);

@@ -1,8 +1,8 @@
 import { createInterface } from "node:readline";
 import type { Caller } from "../../core/command.ts";
 import type { Dispatcher } from "../../core/dispatch.ts";
-import type { Messenger } from "../../core/onboarding/service.ts";
-import type { Poster } from "../../core/quiz/service.ts";
+import type { Messenger } from "../../core/onboarding/model.ts";
+import type { Poster } from "../../core/quiz/model.ts";
 import type { Button, Reply } from "../../core/reply.ts";
 import { renderReply } from "./render.ts";
 

@@ -1,10 +1,9 @@
-import type { Store } from "../../store/types.ts";
 import type { Clock } from "../clock.ts";
 import { occurrencesBetween } from "../schedule/recurrence.ts";
 import type { Job } from "../schedule/scheduler.ts";
-import type { Member, OnboardingService } from "./service.ts";
-
-type Enrolment = Awaited<ReturnType<Store["onboarding"]["dripEnrolments"]>>[number];
+import type { Enrolment, Member } from "./model.ts";
+import type { OnboardingRepo } from "./repo.ts";
+import type { OnboardingService } from "./service.ts";
 
 function member(e: Enrolment): Member {
   return { platform: e.platform, workspaceId: e.workspaceId, userId: e.userId, userName: e.userName };
@@ -13,10 +12,10 @@ function member(e: Enrolment): Member {
 const key = (e: Enrolment) => `${e.platform}:${e.workspaceId}:${e.userId}`;
 
 /** The drip: one step each workday at the member's chosen local time, delivered exactly once. */
-export function onboardingDripJob(store: Store, service: OnboardingService): Job<Enrolment> {
+export function onboardingDripJob(repo: OnboardingRepo, service: OnboardingService): Job<Enrolment> {
   return {
     kind: "onboard-drip",
-    items: () => store.onboarding.dripEnrolments(),
+    items: () => repo.dripEnrolments(),
     key,
     // Only times after the member chose the drip: choosing 09:30 at 09:51 starts tomorrow.
     occurrences: (e, from, to) =>
@@ -33,14 +32,14 @@ export function onboardingDripJob(store: Store, service: OnboardingService): Job
 
 /** Once a week (Mondays 10:00 UTC), one gentle nudge to each member who has stalled. */
 export function onboardingNudgeJob(
-  store: Store,
+  repo: OnboardingRepo,
   service: OnboardingService,
   clock: Clock,
   stallDays: number,
 ): Job<Enrolment> {
   return {
     kind: "onboard-nudge",
-    items: () => store.onboarding.stalled(new Date(clock.now().getTime() - stallDays * 86_400_000)),
+    items: () => repo.stalled(new Date(clock.now().getTime() - stallDays * 86_400_000)),
     key,
     occurrences: (_e, from, to) => occurrencesBetween({ time: "10:00", timezone: "UTC", days: [1] }, from, to),
     run: (e) => service.nudge(member(e), e.trackId),

@@ -1,42 +1,23 @@
-import type { Platform, Store } from "../../store/types.ts";
 import { encodeAction } from "../actions.ts";
-import { pages } from "../answers.ts";
+import { pages } from "../answers/render.ts";
 import type { Clock } from "../clock.ts";
 import { UserError } from "../errors.ts";
 import type { KnowledgeBase } from "../knowledge/loader.ts";
 import type { Track } from "../knowledge/schema.ts";
 import type { Logger } from "../logger.ts";
+import type { Platform } from "../platform.ts";
 import { LETTERS } from "../quiz/bank.ts";
-import type { Poster } from "../quiz/service.ts";
+import type { Poster } from "../quiz/model.ts";
 import { type Button, notice, type Reply, reply } from "../reply.ts";
+import { formatInZone, nextOccurrence, parseTime, validateTimezone } from "../schedule/recurrence.ts";
 import type { Telemetry } from "../telemetry.ts";
-
-/** A member of a workspace, as onboarding addresses them. */
-export interface Member {
-  platform: Platform;
-  workspaceId: string;
-  userId: string;
-  userName: string;
-}
-
-/** Thrown by a Messenger when the member does not accept direct messages (Discord error 50007). */
-export class DmClosedError extends Error {
-  constructor(readonly reason = "direct messages are closed") {
-    super(reason);
-  }
-}
-
-/** How onboarding reaches a member; each adapter implements it. */
-export interface Messenger {
-  /** Sends a direct message; throws DmClosedError when the member does not accept them. */
-  dm(member: Member, reply: Reply): Promise<void>;
-  /** Tells the member in a channel: a message only they see where the platform allows, else one mention. */
-  notice(channelId: string, member: Member, reply: Reply): Promise<void>;
-}
+import { DmClosedError, type Member, type Messenger } from "./model.ts";
+import { teamReply } from "./render.ts";
+import type { OnboardingRepo } from "./repo.ts";
 
 export interface OnboardingOptions {
   kb: KnowledgeBase;
-  store: Store;
+  repo: OnboardingRepo;
   clock: Clock;
   log: Logger;
   messenger: Messenger;
@@ -115,7 +96,7 @@ export class OnboardingService {
   }
 
   private async dmFailed(member: Member, reason: string, channelId?: string): Promise<void> {
-    const { firstNotice } = await this.o.store.onboarding.recordDmFailure(member, reason, this.o.clock.now());
+    const { firstNotice } = await this.o.repo.recordDmFailure(member, reason, this.o.clock.now());
     this.o.log.warn({ user: member.userId, reason }, "could not send an onboarding DM");
     const where = channelId ?? this.o.channelId;
     if (firstNotice && where) {
@@ -134,9 +115,9 @@ export class OnboardingService {
     const track = this.track(trackId);
     const now = this.o.clock.now();
     // A member who stopped another track may switch; one still on it (active or paused) is told first.
-    const current = await this.o.store.onboarding.get(member);
+    const current = await this.o.repo.get(member);
     const switchTrack = current?.status === "stopped" && current.trackId !== track.id;
-    const result = await this.o.store.onboarding.enrol(member, {
+    const result = await this.o.repo.enrol(member, {
       userName: member.userName,
       trackId: track.id,
       at: now,
@@ -151,7 +132,7 @@ export class OnboardingService {
     if (e.status === "finished") {
       return notice(`You finished "${track.title}" already. \`/docker onboard status\` shows your summary.`);
     }
-    await this.o.store.onboarding.markDelivered(member, track.id, e.step, now);
+    await this.o.repo.markDelivered(member, track.id, e.step, now);
     const sent = await this.deliver(member, track, e.step, channelId);
     if (!sent)
       return notice(
@@ -168,30 +149,30 @@ export class OnboardingService {
   async next(member: Member, trackId: string, step: number): Promise<Reply> {
     const track = this.track(trackId);
     const now = this.o.clock.now();
-    const e = await this.o.store.onboarding.get(member);
+    const e = await this.o.repo.get(member);
     if (!e || e.trackId !== track.id)
       return notice("This step is from a track you are not on. `/docker onboard` starts one.");
     if (e.status === "paused" || e.status === "stopped") {
-      await this.o.store.onboarding.setStatus(member, "active", now);
+      await this.o.repo.setStatus(member, "active", now);
     }
-    const advanced = await this.o.store.onboarding.advance(member, track.id, step, now);
+    const advanced = await this.o.repo.advance(member, track.id, step, now);
     if (advanced) this.o.telemetry?.onboardingStep("completed");
     if (!advanced) {
-      const latest = (await this.o.store.onboarding.get(member)) ?? e;
+      const latest = (await this.o.repo.get(member)) ?? e;
       if (latest.status === "finished") return this.finishReply(member, track);
       return notice(`You are at step ${latest.step + 1} already.`);
     }
     if (step + 1 >= track.steps.length) {
-      await this.o.store.onboarding.finish(member, track.id, now);
+      await this.o.repo.finish(member, track.id, now);
       await this.congratulate(member, track);
       return this.finishReply(member, track);
     }
-    await this.o.store.onboarding.markDelivered(member, track.id, step + 1, now);
+    await this.o.repo.markDelivered(member, track.id, step + 1, now);
     return this.stepReply(track, step + 1);
   }
 
   private async finishReply(member: Member, track: Track): Promise<Reply> {
-    const s = await this.o.store.onboarding.summary(member, track.id);
+    const s = await this.o.repo.summary(member, track.id);
     return reply({
       header: `🎉 You finished "${track.title}"`,
       text: `${track.steps.length} steps done. Checkpoints passed first time: ${s.passedFirstTry} of ${s.checkpointsPassed} passed (${s.attempts} tries in all).`,
@@ -220,7 +201,7 @@ export class OnboardingService {
     const track = this.track(trackId);
     const entry = this.o.kb.byId.get(track.steps[step]?.entry ?? "");
     if (!entry) return notice("This step is no longer in the track.");
-    const attempts = await this.o.store.onboarding.checkpointAttempts(member, track.id, step);
+    const attempts = await this.o.repo.checkpointAttempts(member, track.id, step);
     const q = attempts % entry.quiz.length;
     const question = entry.quiz[q];
     if (!question) return notice("This step has no checkpoint question.");
@@ -242,7 +223,7 @@ export class OnboardingService {
     const question = entry?.quiz[q];
     if (!entry || !question || choice >= question.choices.length) return notice("This question has expired.");
     const correct = choice === question.answer;
-    const r = await this.o.store.onboarding.recordCheckpoint(member, track.id, step, correct, this.o.clock.now());
+    const r = await this.o.repo.recordCheckpoint(member, track.id, step, correct, this.o.clock.now());
     const next: Button = {
       label: "Got it, next",
       action: encodeAction({ kind: "obnext", track: track.id, step }),
@@ -263,24 +244,24 @@ export class OnboardingService {
   }
 
   async pause(member: Member): Promise<Reply> {
-    const e = await this.o.store.onboarding.get(member);
+    const e = await this.o.repo.get(member);
     if (e?.status !== "active") return notice("You have no active onboarding track. `/docker onboard` starts one.");
-    await this.o.store.onboarding.setStatus(member, "paused", this.o.clock.now());
+    await this.o.repo.setStatus(member, "paused", this.o.clock.now());
     return notice(`Paused at step ${e.step + 1}. Type \`/docker onboard\` to pick up where you left off.`);
   }
 
   async stop(member: Member): Promise<Reply> {
-    const e = await this.o.store.onboarding.get(member);
+    const e = await this.o.repo.get(member);
     if (!e || e.status === "finished" || e.status === "stopped") return notice("You are not on an onboarding track.");
-    await this.o.store.onboarding.setStatus(member, "stopped", this.o.clock.now());
+    await this.o.repo.setStatus(member, "stopped", this.o.clock.now());
     return notice(`Stopped. Your progress is kept: \`/docker onboard\` resumes at step ${e.step + 1}.`);
   }
 
   async status(member: Member): Promise<Reply> {
-    const e = await this.o.store.onboarding.get(member);
+    const e = await this.o.repo.get(member);
     if (!e) return notice("You are not on an onboarding track yet. `/docker onboard` starts the Docker basics.");
     const track = this.track(e.trackId);
-    const s = await this.o.store.onboarding.summary(member, track.id);
+    const s = await this.o.repo.summary(member, track.id);
     const current = track.steps[e.step];
     const where =
       e.status === "finished"
@@ -318,37 +299,48 @@ export class OnboardingService {
 
   /** `onboard team`: who is where, and who has stalled. */
   async team(platform: Platform, workspaceId: string): Promise<Reply> {
-    const rows = await this.o.store.onboarding.team(platform, workspaceId);
-    if (rows.length === 0)
-      return notice("Nobody is on an onboarding track yet. `/docker onboard invite @someone` invites a member.");
-    const now = this.o.clock.now().getTime();
-    const days = (d: Date) => Math.floor((now - d.getTime()) / 86_400_000);
-    return reply({
-      header: "Onboarding progress",
-      bullets: rows.map((r) => {
-        const track = this.o.kb.tracks.find((t) => t.id === r.trackId);
-        const total = track?.steps.length ?? r.step + 1;
-        const idle = days(r.lastActivityAt);
-        const stalled = r.status !== "finished" && r.status !== "stopped" && idle >= this.o.stallDays;
-        const when = idle === 0 ? "today" : `${idle} day${idle === 1 ? "" : "s"} ago`;
-        return `${r.userName}: ${r.status === "finished" ? "finished" : `step ${r.step + 1}/${total}`} · ${r.stepsDone} done · checkpoints ${r.checkpointsPassed}/${r.checkpointsAttempted} · last active ${when}${stalled ? " · ⚠️ stalled" : ""}`;
-      }),
-      context: `Stalled: no progress for ${this.o.stallDays} days or more.`,
-      visibility: "ephemeral",
-    });
+    const rows = await this.o.repo.team(platform, workspaceId);
+    return teamReply(rows, this.o.kb, this.o.clock.now(), this.o.stallDays);
+  }
+
+  /** `onboard pace self` (the next step on click) or `onboard pace drip 09:30 [zone]` (each workday). */
+  async pace(member: Member, time: string | undefined, timezone: string): Promise<Reply> {
+    const e = await this.o.repo.get(member);
+    if (!e) throw new UserError("not_enrolled", "Start a track first with `/docker onboard`, then choose its pace.");
+    const now = this.o.clock.now();
+    if (!time) {
+      throw new UserError(
+        "bad_pace",
+        "Choose a pace: `/docker onboard pace self` (the next step on click) or `/docker onboard pace drip 09:30 [Europe/Berlin]` (one step each workday).",
+      );
+    }
+    if (time === "self") {
+      await this.o.repo.setPace(member, { pace: "self", time: null, timezone: null, at: now });
+      return notice("Self-paced: the next step comes when you click “Got it, next”.");
+    }
+    const hhmm = parseTime(time);
+    const zone = validateTimezone(timezone);
+    await this.o.repo.setPace(member, { pace: "drip", time: hhmm, timezone: zone, at: now });
+    const next = nextOccurrence({ time: hhmm, timezone: zone, days: "weekdays" }, now);
+    return notice(`One step each workday at ${hhmm} ${zone}.${next ? ` Next: ${formatInZone(next, zone)}.` : ""}`);
+  }
+
+  /** The workspace a member's DM belongs to: that of their most recent enrolment on the platform. */
+  latestWorkspace(platform: Platform, userId: string): Promise<string | undefined> {
+    return this.o.repo.latestWorkspace(platform, userId);
   }
 
   /** The drip: one step per occurrence. Delivers the current step, or moves on if it was delivered. */
   async drip(member: Member, trackId: string, at: Date): Promise<void> {
     const track = this.track(trackId);
-    const e = await this.o.store.onboarding.get(member);
+    const e = await this.o.repo.get(member);
     if (e?.status !== "active" || e.trackId !== track.id) return;
     let step = e.step;
-    if (!(await this.o.store.onboarding.markDelivered(member, track.id, step, at))) {
+    if (!(await this.o.repo.markDelivered(member, track.id, step, at))) {
       if (step + 1 >= track.steps.length) return;
-      if (!(await this.o.store.onboarding.advance(member, track.id, step, at))) return;
+      if (!(await this.o.repo.advance(member, track.id, step, at))) return;
       step += 1;
-      await this.o.store.onboarding.markDelivered(member, track.id, step, at);
+      await this.o.repo.markDelivered(member, track.id, step, at);
     }
     await this.deliver(member, track, step);
   }
@@ -356,7 +348,7 @@ export class OnboardingService {
   /** A gentle weekly reminder to a stalled member. */
   async nudge(member: Member, trackId: string): Promise<void> {
     const track = this.track(trackId);
-    const e = await this.o.store.onboarding.get(member);
+    const e = await this.o.repo.get(member);
     if (!e) return;
     const text = `Hi ${member.userName}! You are at step ${e.step + 1} of "${track.title}". Whenever you have ten minutes, type \`/docker onboard\` to continue.`;
     try {

@@ -1,54 +1,30 @@
-import type { QuizRound, QuizSchedule } from "../../store/quiz-store.ts";
-import type { Store } from "../../store/types.ts";
 import type { Clock } from "../clock.ts";
-import { type Days, nextOccurrence, occurrencesBetween, type Recurrence } from "../schedule/recurrence.ts";
+import { occurrencesBetween } from "../schedule/recurrence.ts";
 import type { Job } from "../schedule/scheduler.ts";
+import type { QuizRound, QuizSchedule } from "./model.ts";
+import type { QuizRepo } from "./repo.ts";
 import type { QuizService } from "./service.ts";
+import { closeTime, recurrenceOf } from "./timing.ts";
 
 /** How long a round may stay in 'posting' before it counts as never posted. */
 export const STALE_POSTING_MS = 10 * 60_000;
-
-/** Days as the store keeps them: "daily", "weekdays" or "1,3,5" (0 = Sunday). */
-export function daysToText(days: Days): string {
-  return Array.isArray(days) ? days.join(",") : days;
-}
-
-export function daysFromText(text: string): Days {
-  if (text === "daily" || text === "weekdays") return text;
-  return text.split(",").map(Number);
-}
-
-export function recurrenceOf(s: Pick<QuizSchedule, "time" | "timezone" | "days">): Recurrence {
-  return { time: s.time, timezone: s.timezone, days: daysFromText(s.days) };
-}
-
-/** When a round posted at `postedAt` closes: after the schedule's delay, never after the next round. */
-export function closeTime(
-  postedAt: Date,
-  closeAfterMs: number,
-  schedule?: Pick<QuizSchedule, "time" | "timezone" | "days">,
-): Date {
-  const byDelay = new Date(postedAt.getTime() + closeAfterMs);
-  const next = schedule ? nextOccurrence(recurrenceOf(schedule), postedAt) : undefined;
-  return next && next < byDelay ? new Date(next.getTime() - 1000) : byDelay;
-}
 
 function channelKey(c: { platform: string; workspaceId: string; channelId: string }): string {
   return `${c.platform}:${c.workspaceId}:${c.channelId}`;
 }
 
 /** Posts each channel's scheduled question at its time, claimed once across processes. */
-export function quizPostJob(store: Store, quiz: QuizService): Job<QuizSchedule> {
+export function quizPostJob(repo: QuizRepo, quiz: QuizService): Job<QuizSchedule> {
   return {
     kind: "quiz-post",
-    items: () => store.quiz.listSchedules(),
+    items: () => repo.listSchedules(),
     key: channelKey,
     // A schedule set at 09:30 for 09:00 starts tomorrow, not at once.
     occurrences: (s, from, to) =>
       occurrencesBetween(recurrenceOf(s), new Date(Math.max(from.getTime(), s.createdAt.getTime())), to),
     run: async (s, at) => {
       // The previous round closes when this one is due; close it first rather than wait a tick.
-      const open = await store.quiz.openRoundIn(s);
+      const open = await repo.openRoundIn(s);
       if (open && open.status === "open" && open.closesAt <= at) await quiz.close(open.id);
       const key = `${channelKey(s)}@${at.toISOString()}`;
       const result = await quiz.post(s, {
@@ -65,13 +41,13 @@ export function quizPostJob(store: Store, quiz: QuizService): Job<QuizSchedule> 
  * Closes rounds at their closing time, claimed once. A round whose time passed while no process
  * ran is closed at once rather than skipped: closing late is better than never.
  */
-export function quizCloseJob(store: Store, quiz: QuizService, clock: Clock): Job<QuizRound> {
+export function quizCloseJob(repo: QuizRepo, quiz: QuizService, clock: Clock): Job<QuizRound> {
   return {
     kind: "quiz-close",
     items: async () => {
       // A round stuck in 'posting' means a process died between claiming and posting: free the channel.
-      await store.quiz.failStalePosting(new Date(clock.now().getTime() - STALE_POSTING_MS));
-      return store.quiz.dueToClose(clock.now());
+      await repo.failStalePosting(new Date(clock.now().getTime() - STALE_POSTING_MS));
+      return repo.dueToClose(clock.now());
     },
     key: (r) => `round-${r.id}`,
     occurrences: (r, from, to) =>

@@ -1,28 +1,30 @@
-import type { QuizChannel, QuizRound } from "../../store/quiz-store.ts";
-import type { Store } from "../../store/types.ts";
 import type { Clock } from "../clock.ts";
 import type { Caller } from "../command.ts";
 import { UserError } from "../errors.ts";
 import type { KnowledgeBase } from "../knowledge/loader.ts";
 import type { Logger } from "../logger.ts";
-import { notice, type Reply } from "../reply.ts";
+import { notice, type Reply, reply } from "../reply.ts";
+import {
+  formatDays,
+  formatInZone,
+  nextOccurrence,
+  parseDays,
+  parseTime,
+  validateTimezone,
+} from "../schedule/recurrence.ts";
 import type { Telemetry } from "../telemetry.ts";
 import { type BankQuestion, bank, LETTERS, pickQuestion } from "./bank.ts";
+import { formatDuration, parseDuration } from "./duration.ts";
+import type { Poster, QuizChannel, QuizRound } from "./model.ts";
 import { questionReply, type RoundView, revealReply } from "./render.ts";
-
-/** How a quiz message reaches a channel; each adapter implements it for its platform. */
-export interface Poster {
-  /** Posts a message in the channel; returns a reference for later edits. */
-  post(ch: QuizChannel, reply: Reply): Promise<string | null>;
-  /** Replaces a posted message (answer counts, the reveal). */
-  update(ch: QuizChannel, messageRef: string | null, reply: Reply): Promise<void>;
-}
+import type { QuizRepo } from "./repo.ts";
+import { closeTime, daysFromText, daysToText, recurrenceOf } from "./timing.ts";
 
 export const DEFAULT_CLOSE_MS = 4 * 3_600_000;
 
 export interface QuizOptions {
   kb: KnowledgeBase;
-  store: Store;
+  repo: QuizRepo;
   clock: Clock;
   log: Logger;
   poster: Poster;
@@ -32,6 +34,8 @@ export interface QuizOptions {
   /** The time zone closing times are shown in (DOCKHAND_TIMEZONE; default UTC). */
   timezone?: string;
 }
+
+export type LeaderboardPeriod = "week" | "month" | "all";
 
 export function channelOf(caller: Caller): QuizChannel {
   return { platform: caller.platform, workspaceId: caller.workspaceId, channelId: caller.channelId };
@@ -63,7 +67,7 @@ export class QuizService {
    * post fails the round is marked failed (it never counts) and the error is rethrown for retries.
    */
   async post(ch: QuizChannel, opts: { postedBy: string | null; scheduleKey: string | null; closesAt: Date }) {
-    const quiz = this.o.store.quiz;
+    const quiz = this.o.repo;
     const [uses, misses] = await Promise.all([quiz.questionUses(ch), quiz.missCounts(ch)]);
     const rounds = [...uses.values()].reduce((a, b) => a + b, 0);
     const q = pickQuestion(this.questions, uses, misses, `${ch.platform}:${ch.channelId}:${rounds}`);
@@ -93,7 +97,7 @@ export class QuizService {
 
   /** A click on a choice: the first one counts and is final. */
   async answer(roundId: number, choice: number, caller: Caller): Promise<Reply> {
-    const quiz = this.o.store.quiz;
+    const quiz = this.o.repo;
     const round = await quiz.getRound(roundId);
     if (!round || round.platform !== caller.platform || round.channelId !== caller.channelId) {
       return notice("This quiz question has expired.");
@@ -123,7 +127,7 @@ export class QuizService {
 
   /** Closes a round once (whoever calls first), scores it and shows the reveal. */
   async close(roundId: number): Promise<boolean> {
-    const closed = await this.o.store.quiz.closeRound(roundId, this.o.clock.now());
+    const closed = await this.o.repo.closeRound(roundId, this.o.clock.now());
     if (!closed) return false;
     const view = this.view(closed.round);
     await this.o.poster.update(
@@ -133,5 +137,123 @@ export class QuizService {
     );
     this.o.log.info({ round: roundId, answers: closed.answers.length }, "quiz round closed");
     return true;
+  }
+
+  /** `quiz now`: a question in the caller's channel, closing as the channel's schedule says. */
+  async now(caller: Caller): Promise<Reply> {
+    const ch = channelOf(caller);
+    const schedule = await this.o.repo.getSchedule(ch);
+    const closesAt = closeTime(this.o.clock.now(), schedule?.closeAfterMs ?? DEFAULT_CLOSE_MS, schedule);
+    const zone = schedule?.timezone ?? this.zone;
+    const result = await this.post(ch, { postedBy: caller.userId, scheduleKey: null, closesAt });
+    if (!result.ok) {
+      return notice(
+        `There is already a question open in this channel: answer it above. It closes at ${formatInZone(result.open.closesAt, zone)}.`,
+      );
+    }
+    return notice(
+      `Quiz question posted. It closes at ${formatInZone(closesAt, zone)}; close it early with \`/docker quiz close\`.`,
+    );
+  }
+
+  /** `quiz schedule`: a question at a local time on some days (callers check for admins). */
+  async schedule(
+    caller: Caller,
+    o: { time?: string; timezone?: string; days?: string; closeAfter?: string },
+  ): Promise<Reply> {
+    if (!o.time)
+      throw new UserError(
+        "bad_time",
+        "Give a time: `/docker quiz schedule 09:30 [time zone] [daily|weekdays|mon,wed,fri] [close after 2h]`.",
+      );
+    const now = this.o.clock.now();
+    const time = parseTime(o.time);
+    const timezone = validateTimezone(o.timezone ?? this.zone);
+    const days = parseDays(o.days ?? "daily");
+    const closeAfterMs = o.closeAfter ? parseDuration(o.closeAfter) : DEFAULT_CLOSE_MS;
+    await this.o.repo.setSchedule(channelOf(caller), {
+      time,
+      timezone,
+      days: daysToText(days),
+      closeAfterMs,
+      createdBy: caller.userId,
+      at: now,
+    });
+    const next = nextOccurrence({ time, timezone, days }, now);
+    return reply({
+      text: `Daily quiz set for this channel: ${time} ${timezone}, ${formatDays(days)}; each question stays open ${formatDuration(closeAfterMs)}.${next ? ` Next question: ${formatInZone(next, timezone)}.` : ""}`,
+      visibility: "channel",
+    });
+  }
+
+  /** `quiz off` (callers check for admins). */
+  async unschedule(ch: QuizChannel): Promise<Reply> {
+    return (await this.o.repo.removeSchedule(ch))
+      ? reply({
+          text: "The daily quiz is off for this channel. `/docker quiz schedule 09:30` turns it on again.",
+          visibility: "channel",
+        })
+      : notice("This channel has no quiz schedule. `/docker quiz schedule 09:30 Europe/Berlin` sets one.");
+  }
+
+  /** `quiz status`: the schedule, the next post and the open round. */
+  async status(ch: QuizChannel): Promise<Reply> {
+    const [schedule, open] = await Promise.all([this.o.repo.getSchedule(ch), this.o.repo.openRoundIn(ch)]);
+    const lines: string[] = [];
+    if (schedule) {
+      const next = nextOccurrence(recurrenceOf(schedule), this.o.clock.now());
+      lines.push(
+        `Schedule: ${schedule.time} ${schedule.timezone}, ${formatDays(daysFromText(schedule.days))}, open ${formatDuration(schedule.closeAfterMs)}.`,
+      );
+      if (next) lines.push(`Next question: ${formatInZone(next, schedule.timezone)}.`);
+    } else {
+      lines.push(
+        "No schedule in this channel. An admin can set one: `/docker quiz schedule 09:30 Europe/Berlin weekdays`.",
+      );
+    }
+    lines.push(
+      open
+        ? `Open now: a question that closes at ${formatInZone(open.closesAt, schedule?.timezone ?? this.zone)}.`
+        : "No question is open right now: `/docker quiz now` posts one.",
+    );
+    return notice(lines.join("\n"));
+  }
+
+  /** `quiz leaderboard [week|month|all]`. */
+  async leaderboard(ch: QuizChannel, period: LeaderboardPeriod): Promise<Reply> {
+    const now = this.o.clock.now();
+    const since = period === "all" ? null : new Date(now.getTime() - (period === "week" ? 7 : 30) * 86_400_000);
+    const rows = await this.o.repo.leaderboard(ch, since, 10);
+    const title = { week: "this week", month: "the last 30 days", all: "all time" }[period];
+    if (rows.length === 0) return notice(`No points ${title} yet. \`/docker quiz now\` starts a round.`);
+    return reply({
+      header: `Quiz leaderboard, ${title}`,
+      bullets: rows.map((r) => `${r.rank}. ${r.userName}: ${r.points} ${r.points === 1 ? "point" : "points"}`),
+      visibility: "channel",
+    });
+  }
+
+  /** `quiz me`: the caller's points, accuracy, streaks and rank in the channel. */
+  async me(caller: Caller): Promise<Reply> {
+    const me = await this.o.repo.me(channelOf(caller), caller.userId);
+    if (!me) return notice("You have not answered a quiz question in this channel yet.");
+    return notice(
+      `Points: ${me.points} · accuracy ${Math.round(me.accuracy * 100)}% (${me.correct}/${me.answered}) · streak ${me.streak} (best ${me.bestStreak}) · rank ${me.rank}`,
+    );
+  }
+
+  /** `quiz close`: the poster of the open question, or an admin, reveals it early. */
+  async closeEarly(caller: Caller, admin: boolean): Promise<Reply> {
+    const open = await this.o.repo.openRoundIn(channelOf(caller));
+    if (!open) return notice("No question is open in this channel.");
+    if (open.postedBy !== caller.userId && !admin) {
+      throw new UserError("not_yours", "Only the person who posted this question (or an admin) can close it early.");
+    }
+    await this.close(open.id);
+    return notice("Closed: the answer is revealed above.");
+  }
+
+  private get zone(): string {
+    return this.o.timezone ?? "UTC";
   }
 }

@@ -1,4 +1,3 @@
-import type { Store } from "../../store/types.ts";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../logger.ts";
 
@@ -26,8 +25,13 @@ export interface Job<T> {
   onGiveUp?(item: T, at: Date, err: unknown): Promise<void> | void;
 }
 
+/** The exactly-once claim the scheduler needs from storage: true for one caller per (kind, key). */
+export interface Claims {
+  claimOnce(p: { kind: string; key: string; owner: string; at: Date }): Promise<boolean>;
+}
+
 export interface SchedulerOptions {
-  store: Pick<Store, "claimOnce">;
+  store: Claims;
   clock: Clock;
   log: Logger;
   /** Names this process in claims, e.g. "host-1234". */
@@ -82,7 +86,7 @@ interface Pending {
  * The timer in start() only drives ticks; the store's claims are the source of truth.
  */
 export class Scheduler {
-  private readonly store: Pick<Store, "claimOnce">;
+  private readonly store: Claims;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly owner: string;

@@ -11,7 +11,7 @@ import {
   renderDiscord,
 } from "../../../src/adapters/discord/render.ts";
 import { encodeAction } from "../../../src/core/actions.ts";
-import { pageReply, pages } from "../../../src/core/answers.ts";
+import { pageReply, pages } from "../../../src/core/answers/render.ts";
 import { type Button, type Reply, reply } from "../../../src/core/reply.ts";
 import { type Fixture, makeFixture } from "../../core/fixture.ts";
 import { wordyReply } from "../prose.ts";

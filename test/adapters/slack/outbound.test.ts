@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { DmClosedError, type Member } from "../../../src/core/onboarding/service.ts";
+import { DmClosedError, type Member } from "../../../src/core/onboarding/model.ts";
 import { notice, reply } from "../../../src/core/reply.ts";
 import { type Harness, startHarness } from "../../fakes/slack/harness.ts";
 

@@ -1,6 +1,4 @@
 import { afterEach, expect, it } from "vitest";
-import { quizCloseJob, quizPostJob } from "../../../src/core/quiz/jobs.ts";
-import { Scheduler } from "../../../src/core/schedule/scheduler.ts";
 import { buttonIn, type Harness, startHarness } from "../../fakes/slack/harness.ts";
 
 let h: Harness | undefined;
@@ -13,16 +11,14 @@ it("a quiz round end to end: schedule → chat.postMessage → three answers →
   h = await startHarness({ mode: "socket", admins: ["U-boss"] });
   const { fixture, standIn } = h;
   const { store, clock } = fixture;
-  const quiz = fixture.ctx.quiz;
+  const _quiz = fixture.ctx.quiz;
 
   // An admin (is_admin in users.info) schedules the quiz for this channel.
   const set = await h.slash("quiz schedule 09:30 UTC daily close after 1h", { user: "U-boss", userName: "boss" });
   const [confirm] = await standIn.waitForResponses(set.responseId);
   expect(confirm?.body.response_type).toBe("in_channel");
 
-  const scheduler = new Scheduler({ store, clock, log: fixture.ctx.log, owner: "test", graceMs: 3_600_000 });
-  scheduler.add(quizPostJob(store, quiz));
-  scheduler.add(quizCloseJob(store, quiz, clock));
+  const scheduler = fixture.scheduler("test", { graceMs: 3_600_000 });
   await scheduler.tick(); // 09:00: nothing due yet
   expect(standIn.callsTo("chat.postMessage")).toHaveLength(0);
 

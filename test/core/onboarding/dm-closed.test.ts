@@ -7,7 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { Caller } from "../../../src/core/command.ts";
 import type { Reply } from "../../../src/core/reply.ts";
 import { button, caller, type Fixture, type FixtureOptions, makeFixture } from "../fixture.ts";
-import { DmRecorder, dmFailures, memberOf, onBothDatabases, openWorld, removeTempDirs, type World } from "./world.ts";
+import { DmRecorder, dmFailures, memberOf, onBothDatabases, openWorld, removeTempDirs, type World } from "../world.ts";
 
 const alice = caller();
 const lead = caller({ userId: "U-admin", userName: "lead" });

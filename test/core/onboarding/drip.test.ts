@@ -19,12 +19,12 @@ import {
   onBothDatabases,
   openWorld,
   removeTempDirs,
-  runUntil,
   type SentDm,
+  stepTo,
   tempSqlite,
   user,
   type World,
-} from "./world.ts";
+} from "../world.ts";
 
 const BERLIN = "Europe/Berlin";
 const alice = user("alice");
@@ -111,7 +111,7 @@ describe("the drip on one instance", () => {
     });
     const s = w.scheduler();
     await s.tick();
-    await runUntil(clock, TO, 5 * MIN, () => s.tick());
+    await stepTo(clock, TO, 5 * MIN, () => s.tick());
 
     const days = workdays(FROM, TO);
     expect(days).toHaveLength(15);
@@ -177,7 +177,7 @@ onBothDatabases("the drip with two scheduler instances on one database", (db) =>
     const sa = a.scheduler();
     const sb = b.scheduler();
     // Both tick at once only on PostgreSQL: see dm-closed.test.ts on two SQLite stores in one process.
-    await runUntil(clock, TO, stepMs, alternate(sa, sb, db.dialect === "postgres"));
+    await stepTo(clock, TO, stepMs, alternate(sa, sb, db.dialect === "postgres"));
 
     const drips = stepDms(dms, alice.userId);
     expectOnePerWorkday(a, drips, workdays(FROM, TO), 1);
@@ -234,7 +234,7 @@ onBothDatabases("progress survives a restart", (db) => {
     const s1 = first.scheduler();
     await s1.tick();
     // Monday to Wednesday; stop ten minutes after Wednesday's step.
-    await runUntil(clock, "2026-03-18T08:40:00Z", 5 * MIN, () => s1.tick());
+    await stepTo(clock, "2026-03-18T08:40:00Z", 5 * MIN, () => s1.tick());
     expect(stepDms(dms, alice.userId).map((d) => d.reply.header)).toEqual([1, 2, 3].map((i) => stepHeader(first, i)));
     await first.close();
 
@@ -251,7 +251,7 @@ onBothDatabases("progress survives a restart", (db) => {
     const s2 = second.scheduler();
     await s2.tick();
     expect(stepDms(dms, alice.userId)).toHaveLength(3);
-    await runUntil(clock, "2026-03-21T00:00:00Z", 5 * MIN, () => s2.tick());
+    await stepTo(clock, "2026-03-21T00:00:00Z", 5 * MIN, () => s2.tick());
     await second.close();
 
     // Down over the weekend until 20 minutes after Monday's 09:30 (within the grace period):
@@ -260,7 +260,7 @@ onBothDatabases("progress survives a restart", (db) => {
     const third = await world({ storeOptions, dms, clock, name: "third" });
     const s3 = third.scheduler();
     await s3.tick();
-    await runUntil(clock, "2026-03-24T12:00:00Z", 5 * MIN, () => s3.tick());
+    await stepTo(clock, "2026-03-24T12:00:00Z", 5 * MIN, () => s3.tick());
 
     const drips = stepDms(dms, alice.userId);
     expect(drips.map((d) => [d.at.toISOString(), d.by, d.reply.header])).toEqual([
@@ -291,18 +291,18 @@ describe("a drip chosen after today's time", () => {
     const before = await world({ storeOptions, clock, dms, name: "before" });
     const s1 = before.scheduler();
     await s1.tick();
-    await runUntil(clock, "2026-03-16T08:50:00Z", 5 * MIN, () => s1.tick());
+    await stepTo(clock, "2026-03-16T08:50:00Z", 5 * MIN, () => s1.tick());
     clock.advance(MIN);
     const paced = await startOnDrip(before);
     expect(paced.text).toBe("One step each workday at 09:30 Europe/Berlin. Next: Tue, 17 Mar 2026, 09:30 GMT+1.");
-    await runUntil(clock, "2026-03-16T08:55:00Z", 5 * MIN, () => s1.tick());
+    await stepTo(clock, "2026-03-16T08:55:00Z", 5 * MIN, () => s1.tick());
     await before.close();
 
     clock.set("2026-03-16T09:00:00Z");
     const after = await world({ storeOptions, clock, dms, name: "after" });
     const s2 = after.scheduler();
     await s2.tick();
-    await runUntil(clock, "2026-03-17T12:00:00Z", 5 * MIN, () => s2.tick());
+    await stepTo(clock, "2026-03-17T12:00:00Z", 5 * MIN, () => s2.tick());
     expect(stepDms(dms, alice.userId).map((d) => [d.at.toISOString(), d.reply.header])).toEqual([
       ["2026-03-17T08:30:00.000Z", stepHeader(after, 1)],
     ]);
@@ -386,7 +386,7 @@ onBothDatabases("the weekly nudge with two scheduler instances", (db) => {
     const sb = b.scheduler();
     const tick = alternate(sa, sb, db.dialect === "postgres");
     let presses = 0;
-    await runUntil(clock, "2026-01-26T12:00:00Z", stepMs, async () => {
+    await stepTo(clock, "2026-01-26T12:00:00Z", stepMs, async () => {
       const now = clock.now();
       // bob makes progress every workday at noon; alice never does.
       if (now.getUTCHours() === 12 && now.getUTCMinutes() === 0 && now.getUTCDay() >= 1 && now.getUTCDay() <= 5) {

@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { pages } from "../../../src/core/answers.ts";
+import { pages } from "../../../src/core/answers/render.ts";
 import type { Caller } from "../../../src/core/command.ts";
 import { loadKnowledge } from "../../../src/core/knowledge/loader.ts";
 import type { Entry, Track } from "../../../src/core/knowledge/schema.ts";
@@ -15,7 +15,7 @@ import { LETTERS } from "../../../src/core/quiz/bank.ts";
 import type { Reply } from "../../../src/core/reply.ts";
 import { builtInPacks } from "../../../src/paths.ts";
 import { button, caller, type Fixture, type FixtureOptions, knowledge, makeFixture } from "../fixture.ts";
-import { openWorld, removeTempDirs, teamPack, type World } from "./world.ts";
+import { openWorld, removeTempDirs, teamPack, type World } from "../world.ts";
 
 const alice = caller();
 const ALICE = { platform: "slack", workspaceId: "T1", userId: "U1" } as const;

@@ -15,7 +15,7 @@ import {
   user,
   type World,
   type WorldOptions,
-} from "./world.ts";
+} from "../world.ts";
 
 /** Two entries with two questions each. */
 const small = fixtureKb({

@@ -14,7 +14,7 @@ import {
   user,
   type World,
   type WorldOptions,
-} from "./world.ts";
+} from "../world.ts";
 
 const alice = user("alice");
 const bob = user("bob");

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { C1, openWorld, removeTempDirs, user, type World, type WorldOptions } from "./world.ts";
+import { C1, openWorld, removeTempDirs, user, type World, type WorldOptions } from "../world.ts";
 
 const open: World[] = [];
 async function world(o: WorldOptions = {}): Promise<World> {

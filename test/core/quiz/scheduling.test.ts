@@ -5,8 +5,8 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { FakeClock } from "../../../src/core/clock.ts";
 import type { Caller } from "../../../src/core/command.ts";
+import type { QuizChannel, QuizRound } from "../../../src/core/quiz/model.ts";
 import type { OpenStoreOptions } from "../../../src/store/index.ts";
-import type { QuizChannel, QuizRound } from "../../../src/store/quiz-store.ts";
 import { postgresTarget, type Target } from "../../store/targets.ts";
 import {
   DAY,
@@ -24,7 +24,7 @@ import {
   user,
   type World,
   type WorldOptions,
-} from "./world.ts";
+} from "../world.ts";
 
 const BERLIN: QuizChannel = { platform: "slack", workspaceId: "T1", channelId: "C-berlin" };
 const NY: QuizChannel = { platform: "slack", workspaceId: "T1", channelId: "C-ny" };

@@ -8,10 +8,9 @@ import { assemble } from "../../../src/assemble.ts";
 import { FakeClock } from "../../../src/core/clock.ts";
 import type { Dispatcher } from "../../../src/core/dispatch.ts";
 import type { Logger } from "../../../src/core/logger.ts";
-import type { Member, Messenger } from "../../../src/core/onboarding/service.ts";
-import type { Poster } from "../../../src/core/quiz/service.ts";
+import type { Member, Messenger } from "../../../src/core/onboarding/model.ts";
+import type { Poster, QuizChannel } from "../../../src/core/quiz/model.ts";
 import { openStore, type Store } from "../../../src/store/index.ts";
-import type { QuizChannel } from "../../../src/store/quiz-store.ts";
 import { knowledge, memoryLogger } from "../../core/fixture.ts";
 import {
   type DiscordStandin,

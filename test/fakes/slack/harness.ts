@@ -1,9 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type SlackAdapter, type SlackOptions, startSlack } from "../../../src/adapters/slack/app.ts";
 import type { Logger } from "../../../src/core/logger.ts";
-import { OnboardingService } from "../../../src/core/onboarding/service.ts";
-import { QuizService } from "../../../src/core/quiz/service.ts";
-import { type Fixture, knowledge, makeFixture } from "../../core/fixture.ts";
+import { type Fixture, makeFixture } from "../../core/fixture.ts";
 import {
   asForm,
   asJson,
@@ -81,14 +79,35 @@ export interface HarnessOptions extends StandInOptions {
 
 /**
  * The real Bolt app on the adapter, against the stand-in, around the real dispatcher and commands
- * over a fresh SQLite store (test/core/fixture.ts). The quiz and onboarding services are rebuilt
- * on the adapter's poster and messenger, as src/main.ts wires them.
+ * over a fresh SQLite store, wired by assemble() (test/core/fixture.ts) with the adapter's poster
+ * and messenger, as src/main.ts wires them.
  */
 export async function startHarness(o: HarnessOptions): Promise<Harness> {
   const standIn = await SlackStandIn.start(o);
-  const fixture = await makeFixture({ admins: [], ...(o.log ? { log: o.log } : {}) });
+  // The services post through the adapter, which needs the dispatcher first: as in src/main.ts,
+  // posts and DMs go to the adapter once it is connected.
+  let adapter: SlackAdapter | undefined;
+  const connected = () => {
+    if (!adapter) throw new Error("the slack adapter is not connected");
+    return adapter;
+  };
+  const fixture = await makeFixture({
+    admins: [],
+    ...(o.log ? { log: o.log } : {}),
+    poster: {
+      post: (ch, r) => connected().poster.post(ch, r),
+      update: (ch, ref, r) => connected().poster.update(ch, ref, r),
+    },
+    messenger: {
+      dm: (m, r) => connected().messenger.dm(m, r),
+      notice: (c, m, r) => connected().messenger.notice(c, m, r),
+    },
+    showNames: true,
+    welcome: true,
+    onboardChannel: o.onboardChannel,
+  });
   const { ctx } = fixture;
-  const adapter = await startSlack({
+  const started = await startSlack({
     dispatcher: fixture.dispatcher,
     store: fixture.store,
     log: ctx.log,
@@ -104,27 +123,8 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     graceMs: o.graceMs ?? 10_000,
     ...(o.onMemberJoined ? { onMemberJoined: o.onMemberJoined } : {}),
   });
-  const { kb } = knowledge();
-  ctx.quiz = new QuizService({
-    kb,
-    store: fixture.store,
-    clock: fixture.clock,
-    log: ctx.log,
-    poster: adapter.poster,
-    showNames: true,
-  });
-  ctx.onboarding = new OnboardingService({
-    kb,
-    store: fixture.store,
-    clock: fixture.clock,
-    log: ctx.log,
-    messenger: adapter.messenger,
-    poster: adapter.poster,
-    channelId: o.onboardChannel,
-    stallDays: 7,
-    welcome: true,
-  });
-  const eventsUrl = `http://127.0.0.1:${adapter.port ?? 0}/slack/events`;
+  adapter = started;
+  const eventsUrl = `http://127.0.0.1:${started.port ?? 0}/slack/events`;
 
   const deliver = async (
     socketType: "slash_commands" | "interactive" | "events_api",
@@ -144,7 +144,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   return {
     mode: o.mode,
     standIn,
-    adapter,
+    adapter: started,
     fixture,
     eventsUrl,
     async slash(text, s = {}) {
@@ -166,7 +166,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       return deliver("events_api", envelope, asJson(envelope), e.retry);
     },
     async close() {
-      await adapter.stop();
+      await started.stop();
       await standIn.close();
       await fixture.close();
     },

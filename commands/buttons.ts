@@ -1,5 +1,5 @@
 import { type Action, EXPIRED } from "../src/core/actions.ts";
-import { entryReply, pageReply, publicAnswer } from "../src/core/answers.ts";
+import { entryReply, pageReply } from "../src/core/answers/render.ts";
 import type { Caller, Context } from "../src/core/command.ts";
 import { notice, type Reply } from "../src/core/reply.ts";
 import { memberOf } from "./onboard.ts";
@@ -17,23 +17,10 @@ export async function handleAction(action: Action, caller: Caller, ctx: Context)
       if (action.kind === "entry") return entryReply(ctx.kb, entry, { visibility: "ephemeral" });
       if (action.kind === "more") return pageReply(entry, 0, false);
       if (action.kind === "page") return pageReply(entry, action.page, true);
-      return publicAnswer({ entry }, caller, ctx);
+      return ctx.answers.publicAnswer({ entry }, caller);
     }
-    case "vote": {
-      const result = await ctx.store.recordFeedback({
-        queryId: action.query,
-        userId: caller.userId,
-        vote: action.vote === "up" ? 1 : -1,
-        at: ctx.clock.now(),
-      });
-      if (result === "unknown") return notice(EXPIRED);
-      if (result === "unchanged") return notice("You already voted that way on this answer.");
-      return notice(
-        action.vote === "up"
-          ? "Thanks! Glad it helped."
-          : "Thanks for telling us. The question goes on the gaps report so the answer can be improved.",
-      );
-    }
+    case "vote":
+      return (await ctx.answers.vote(action.query, action.vote, caller)) ?? notice(EXPIRED);
     case "answer":
       return ctx.quiz.answer(action.round, action.choice, caller);
     case "obstart":

@@ -1,30 +1,35 @@
 /**
- * A real quiz setup for the integration tests: the real commands, Dispatcher, QuizService,
- * Scheduler and store (a SQLite temp file, or PostgreSQL), a FakeClock, and a recording Poster
- * that stands in for the chat platform.
+ * A real Dockhand for the integration tests of the quiz and onboarding: assemble() wires the real
+ * commands, Dispatcher, services, store (a SQLite temp file, several instances on one file, or
+ * PostgreSQL) and scheduler as src/main.ts does, on a FakeClock. The chat platform is replaced by
+ * recorders: a Poster that keeps (and can be told to fail) channel posts, and a Messenger that
+ * keeps direct messages with the clock's time and the instance that sent them, so that several
+ * instances can write to one log.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
-import { handleAction } from "../../../commands/actions.ts";
-import { commands } from "../../../commands/index.ts";
-import { parseAction } from "../../../src/core/actions.ts";
-import { FakeClock } from "../../../src/core/clock.ts";
-import type { Caller, Context } from "../../../src/core/command.ts";
-import { Dispatcher } from "../../../src/core/dispatch.ts";
-import type { KnowledgeBase } from "../../../src/core/knowledge/loader.ts";
-import type { Entry, QuizQuestion } from "../../../src/core/knowledge/schema.ts";
-import { SearchIndex } from "../../../src/core/knowledge/search.ts";
-import { type Logger, silentLogger } from "../../../src/core/logger.ts";
-import { type Messenger, OnboardingService } from "../../../src/core/onboarding/service.ts";
-import { quizCloseJob, quizPostJob } from "../../../src/core/quiz/jobs.ts";
-import { type Poster, QuizService } from "../../../src/core/quiz/service.ts";
-import type { Reply } from "../../../src/core/reply.ts";
-import { Scheduler } from "../../../src/core/schedule/scheduler.ts";
-import { type OpenStoreOptions, openStore, type Store } from "../../../src/store/index.ts";
-import type { QuizChannel, QuizRound } from "../../../src/store/quiz-store.ts";
-import { knowledge } from "../fixture.ts";
+import { afterAll, describe, it } from "vitest";
+import { stringify } from "yaml";
+import { assemble } from "../../src/assemble.ts";
+import { parseAction } from "../../src/core/actions.ts";
+import { FakeClock } from "../../src/core/clock.ts";
+import type { Caller, Context } from "../../src/core/command.ts";
+import type { Dispatcher } from "../../src/core/dispatch.ts";
+import type { KnowledgeBase } from "../../src/core/knowledge/loader.ts";
+import type { Entry, QuizQuestion } from "../../src/core/knowledge/schema.ts";
+import { SearchIndex } from "../../src/core/knowledge/search.ts";
+import { type Logger, silentLogger } from "../../src/core/logger.ts";
+import { DmClosedError, type Member, type Messenger } from "../../src/core/onboarding/model.ts";
+import type { OnboardingService } from "../../src/core/onboarding/service.ts";
+import type { Poster, QuizChannel, QuizRound } from "../../src/core/quiz/model.ts";
+import type { QuizService } from "../../src/core/quiz/service.ts";
+import type { Reply } from "../../src/core/reply.ts";
+import type { Scheduler } from "../../src/core/schedule/scheduler.ts";
+import { type OpenStoreOptions, openStore, type Store } from "../../src/store/index.ts";
+import { postgresTarget, sqliteTarget, type Target } from "../store/targets.ts";
+import { knowledge } from "./fixture.ts";
 
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;
@@ -91,15 +96,72 @@ function channelOnly(ch: QuizChannel): QuizChannel {
   return { platform: ch.platform, workspaceId: ch.workspaceId, channelId: ch.channelId };
 }
 
+export interface SentDm {
+  userId: string;
+  reply: Reply;
+  /** The fake clock's time when it was sent. */
+  at: Date;
+  /** The instance that sent it. */
+  by: string;
+}
+
+export interface SentNotice {
+  channelId: string;
+  userId: string;
+  reply: Reply;
+  at: Date;
+  by: string;
+}
+
+/** Direct messages and in-channel notices, in order, from any number of instances; `closed` users refuse DMs. */
+export class DmRecorder {
+  readonly sent: SentDm[] = [];
+  readonly notices: SentNotice[] = [];
+  readonly closed: Set<string>;
+
+  constructor(closed: string[] = []) {
+    this.closed = new Set(closed);
+  }
+
+  messenger(clock: FakeClock, by: string): Messenger {
+    return {
+      dm: async (member, reply) => {
+        if (this.closed.has(member.userId)) throw new DmClosedError("direct messages are closed");
+        this.sent.push({ userId: member.userId, reply, at: clock.now(), by });
+      },
+      notice: async (channelId, member, reply) => {
+        this.notices.push({ channelId, userId: member.userId, reply, at: clock.now(), by });
+      },
+    };
+  }
+
+  to(userId: string): SentDm[] {
+    return this.sent.filter((d) => d.userId === userId);
+  }
+
+  last(userId: string): Reply {
+    const mine = this.to(userId);
+    const last = mine[mine.length - 1];
+    if (!last) throw new Error(`no direct message to ${userId}`);
+    return last.reply;
+  }
+}
+
 export interface World {
+  /** Names this instance in the logs and in scheduler claims. */
+  name: string;
   store: Store;
   clock: FakeClock;
   poster: RecordingPoster;
+  dms: DmRecorder;
   quiz: QuizService;
+  /** The onboarding service. */
+  service: OnboardingService;
   ctx: Context;
   dispatcher: Dispatcher;
-  /** A scheduler with the quiz jobs, as src/main.ts wires it. */
-  scheduler(owner: string, opts?: { graceMs?: number; log?: Logger }): Scheduler;
+  /** A scheduler with the jobs src/main.ts adds (quiz post and close, onboarding drip and nudge). */
+  scheduler(owner?: string, opts?: { graceMs?: number; log?: Logger }): Scheduler;
+  /** Stops this instance's schedulers and closes its store; once, however often it is called. */
   close(): Promise<void>;
 }
 
@@ -108,18 +170,26 @@ export interface WorldOptions {
   storeOptions?: OpenStoreOptions;
   clock?: FakeClock;
   poster?: RecordingPoster;
+  /** A log of direct messages shared with other instances; default a new one. */
+  dms?: DmRecorder;
   kb?: KnowledgeBase;
+  /** Names this instance in the logs and in scheduler claims (default "a"). */
+  name?: string;
   showNames?: boolean;
   admins?: string[];
   timezone?: string;
   log?: Logger;
+  dmClosed?: string[];
+  onboardChannel?: string;
+  welcome?: boolean;
+  stallDays?: number;
 }
 
 const tempDirs: string[] = [];
 
 /** A fresh SQLite file in a temp directory (removed by removeTempDirs). */
 export function tempSqlite(): OpenStoreOptions {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockhand-quiz-"));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockhand-world-"));
   tempDirs.push(dir);
   return { sqlitePath: path.join(dir, "dockhand.db") };
 }
@@ -128,50 +198,51 @@ export function removeTempDirs(): void {
   for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
+/** A fresh temp directory (removed by removeTempDirs). */
+export function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockhand-world-pack-"));
+  tempDirs.push(dir);
+  return dir;
+}
+
 export async function openWorld(o: WorldOptions = {}): Promise<World> {
   const shared = o.kb ? undefined : knowledge();
   const kb = o.kb ?? (shared as { kb: KnowledgeBase }).kb;
   const search = shared?.search ?? new SearchIndex(kb);
-  const storeOptions = o.storeOptions ?? tempSqlite();
-  const store = await openStore(storeOptions);
+  const store = await openStore(o.storeOptions ?? tempSqlite());
   const clock = o.clock ?? new FakeClock();
+  const name = o.name ?? "a";
   const poster = o.poster ?? new RecordingPoster(clock);
+  const dms = o.dms ?? new DmRecorder(o.dmClosed);
+  for (const u of o.dmClosed ?? []) dms.closed.add(u);
   const log = o.log ?? silentLogger();
-  const quiz = new QuizService({ kb, store, clock, log, poster, showNames: o.showNames ?? true });
-  // The quiz tests send no direct messages; onboarding is part of every context.
-  const messenger: Messenger = { dm: async () => {}, notice: async () => {} };
-  const onboarding = new OnboardingService({ kb, store, clock, log, messenger, poster, stallDays: 7 });
-  const ctx: Context = {
+  const parts = assemble({
     kb,
     search,
     store,
     clock,
     log,
+    poster,
+    messenger: dms.messenger(clock, name),
     admins: new Set(o.admins ?? ["U-admin"]),
-    commands,
-    quiz,
-    onboarding,
     timezone: o.timezone ?? "UTC",
-  };
+    quiz: { showNames: o.showNames ?? true },
+    onboarding: { channelId: o.onboardChannel, stallDays: o.stallDays ?? 7, welcome: o.welcome },
+  });
   const schedulers: Scheduler[] = [];
   let closed = false;
   return {
+    name,
     store,
     clock,
     poster,
-    quiz,
-    ctx,
-    dispatcher: new Dispatcher(ctx, handleAction),
-    scheduler(owner, opts = {}) {
-      const s = new Scheduler({
-        store,
-        clock,
-        log: opts.log ?? log,
-        owner,
-        ...(opts.graceMs === undefined ? {} : { graceMs: opts.graceMs }),
-      });
-      s.add(quizPostJob(store, quiz));
-      s.add(quizCloseJob(store, quiz, clock));
+    dms,
+    quiz: parts.quiz,
+    service: parts.onboarding,
+    ctx: parts.ctx,
+    dispatcher: parts.dispatcher,
+    scheduler(owner = `host-${name}`, opts = {}) {
+      const s = parts.scheduler(owner, { log: opts.log ?? log, ...opts });
       schedulers.push(s);
       return s;
     },
@@ -299,5 +370,98 @@ export async function runUntil(clock: FakeClock, until: Date | string, stepMs: n
   while (clock.now().getTime() + stepMs <= end) {
     clock.advance(stepMs);
     await each();
+  }
+}
+
+export function memberOf(c: Caller): Member {
+  return { platform: c.platform, workspaceId: c.workspaceId, userId: c.userId, userName: c.userName };
+}
+
+/** Moves the clock in steps until it reaches `until` (the last step may pass it), calling `each` after every step. */
+export async function stepTo(
+  clock: FakeClock,
+  until: string | Date,
+  stepMs: number,
+  each: () => Promise<unknown>,
+): Promise<void> {
+  const end = new Date(until).getTime();
+  while (clock.now().getTime() < end) {
+    clock.advance(stepMs);
+    await each();
+  }
+}
+
+/** The rows of onboard_dm_failures, oldest first. */
+export async function dmFailures(store: Store) {
+  return store.db.selectFrom("onboard_dm_failures").selectAll().orderBy("id").execute();
+}
+
+/** The wall clock in a zone: "Mon 09:30", for checking local delivery times. */
+export function localTime(at: Date, timezone: string): { weekday: string; date: string; time: string } {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: timezone,
+      weekday: "short",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    })
+      .formatToParts(at)
+      .map((p) => [p.type, p.value]),
+  );
+  return {
+    weekday: String(parts.weekday),
+    date: `${parts.year}-${parts.month}-${parts.day}`,
+    time: `${parts.hour}:${parts.minute}`,
+  };
+}
+
+/** Writes a team pack with one track over existing entry ids; returns its directory. */
+export function teamPack(
+  id: string,
+  title: string,
+  entries: string[],
+  into: string = tempDir(),
+  file = `tracks/${id}.yaml`,
+): string {
+  const track = {
+    id,
+    title,
+    description: "Our team's own first steps.",
+    steps: entries.map((entry) => ({ entry, goal: `Get to know ${entry} the way our team uses it.` })),
+  };
+  const target = path.join(into, file);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.writeFileSync(target, stringify(track));
+  return into;
+}
+
+/**
+ * Declares `body` for SQLite and, when TEST_DATABASE_URL is set, for PostgreSQL; otherwise says
+ * visibly that the PostgreSQL variant was skipped. `fresh()` gives an empty, isolated database.
+ */
+export function onBothDatabases(
+  title: string,
+  body: (db: { dialect: "sqlite" | "postgres"; fresh: () => Promise<OpenStoreOptions> }) => void,
+): void {
+  const targets: Target[] = [sqliteTarget()];
+  const pgUrl = process.env.TEST_DATABASE_URL;
+  if (pgUrl) targets.push(postgresTarget(pgUrl));
+  for (const target of targets) {
+    describe(`${title} (${target.dialect === "sqlite" ? "SQLite" : "PostgreSQL"})`, () => {
+      afterAll(() => target.cleanup());
+      body({ dialect: target.dialect, fresh: () => target.fresh() });
+    });
+  }
+  if (!pgUrl) {
+    console.warn(
+      `${title} on PostgreSQL skipped: set TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test)`,
+    );
+    describe.skip(`${title} (PostgreSQL: set TEST_DATABASE_URL)`, () => {
+      it.skip("skipped", () => {});
+    });
   }
 }

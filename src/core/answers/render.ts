@@ -1,11 +1,10 @@
-import { encodeAction } from "./actions.ts";
-import type { Caller, Context } from "./command.ts";
-import { forChat } from "./knowledge/chat-text.ts";
-import type { KnowledgeBase } from "./knowledge/loader.ts";
-import type { Passage } from "./knowledge/passages.ts";
-import type { Entry } from "./knowledge/schema.ts";
-import type { SearchResult } from "./knowledge/search.ts";
-import { type Button, type ComparisonTable, type Reply, reply, type Visibility } from "./reply.ts";
+import { encodeAction } from "../actions.ts";
+import { forChat } from "../knowledge/chat-text.ts";
+import type { KnowledgeBase } from "../knowledge/loader.ts";
+import type { Passage } from "../knowledge/passages.ts";
+import type { Entry } from "../knowledge/schema.ts";
+import type { SearchResult } from "../knowledge/search.ts";
+import { type Button, type ComparisonTable, type Reply, reply, type Visibility } from "../reply.ts";
 
 /** Characters of an entry's body per "Show more" page, well inside every platform's limits. */
 export const PAGE_SIZE = 1500;
@@ -246,42 +245,4 @@ export function pageReply(entry: Entry, page: number, inPlace: boolean): Reply {
     visibility: "ephemeral",
     replaceOriginal: inPlace,
   });
-}
-
-/** How long the same entry is not repeated publicly in one channel. */
-export const REPEAT_WINDOW_MS = 60_000;
-
-/**
- * Posts an answer in the channel (the entry, or the section of it that answers the question),
- * unless the same answer was posted there within the last minute: then the asker alone gets a
- * pointer to it instead of a repeat.
- */
-export async function publicAnswer(
-  answer: { entry: Entry; passage?: Passage; alsoSee?: Entry },
-  caller: Caller,
-  ctx: Context,
-  queryId?: number,
-): Promise<Reply> {
-  const { entry, passage } = answer;
-  const now = ctx.clock.now();
-  const where = {
-    platform: caller.platform,
-    workspaceId: caller.workspaceId,
-    channelId: caller.channelId,
-    // A section is its own answer: another section of the same entry is not a repeat.
-    entryId: passage ? passage.id : entry.id,
-  };
-  const earlier = await ctx.store.recentPost({ ...where, since: new Date(now.getTime() - REPEAT_WINDOW_MS) });
-  const title = passage ? `${entry.title}: ${passage.section.heading}` : entry.title;
-  if (earlier) {
-    const seconds = Math.max(1, Math.round((now.getTime() - earlier.at.getTime()) / 1000));
-    return reply({
-      text: `“${title}” was posted in this channel ${seconds} seconds ago, just above. Here it is again, only for you.`,
-      buttons: [{ label: entry.title, action: encodeAction({ kind: "entry", entry: entry.id }) }],
-      visibility: "ephemeral",
-    });
-  }
-  await ctx.store.recordPost({ ...where, messageRef: null, at: now });
-  const opts = { visibility: "channel" as const, queryId, ...(answer.alsoSee ? { alsoSee: answer.alsoSee } : {}) };
-  return passage ? passageReply(ctx.kb, entry, passage, opts) : entryReply(ctx.kb, entry, opts);
 }
