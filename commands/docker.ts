@@ -5,6 +5,7 @@ export default defineCommand({
   spec: {
     name: "docker",
     description: "Ask a Docker question, e.g. volumes vs bind mounts",
+    dm: true,
     verb: null,
     options: {
       question: {
@@ -12,7 +13,7 @@ export default defineCommand({
         description: "Your question, e.g. how do I publish a port",
         required: true,
         maxLength: MAX_QUERY_LENGTH,
-        autocomplete: true,
+        suggest: "entries",
       },
     },
     parseText: (rest) => (rest.trim() ? { question: rest.trim() } : null),

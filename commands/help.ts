@@ -5,6 +5,7 @@ export default defineCommand({
   spec: {
     name: "help",
     description: "What Dockhand can do, with examples",
+    dm: true,
     verb: "help",
     options: {},
     parseText: (rest) => (rest.trim() === "" ? {} : null),

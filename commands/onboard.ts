@@ -27,16 +27,17 @@ export default defineCommand({
   spec: {
     name: "onboard",
     description: "Guided Docker onboarding in direct messages",
+    dm: true,
     verb: "onboard",
     options: {
       action: { type: "string", description: "What to do", required: true, choices: ACTIONS },
-      track: { type: "string", description: "A track id, e.g. docker-basics", autocomplete: true, maxLength: 60 },
+      track: { type: "string", description: "A track id, e.g. docker-basics", suggest: "tracks", maxLength: 60 },
       user: { type: "string", description: "invite: the member to invite", maxLength: 100 },
       time: { type: "string", description: "pace: a local time HH:MM for one step each workday", maxLength: 5 },
       timezone: {
         type: "string",
         description: "pace: IANA time zone, e.g. Europe/Berlin",
-        autocomplete: true,
+        suggest: "timezones",
         maxLength: 64,
       },
     },

@@ -38,7 +38,7 @@ export default defineCommand({
       timezone: {
         type: "string",
         description: "schedule: IANA time zone, e.g. Europe/Berlin",
-        autocomplete: true,
+        suggest: "timezones",
         maxLength: 64,
       },
       days: { type: "string", description: "schedule: daily, weekdays, or days like mon,wed,fri", maxLength: 40 },

@@ -50,9 +50,10 @@ export default defineCommand({
   spec: {
     name: "topics",
     description: "Browse the knowledge pack by tag",
+    dm: true,
     verb: "topics",
     options: {
-      tag: { type: "string", description: "A tag such as storage or networking", autocomplete: true, maxLength: 40 },
+      tag: { type: "string", description: "A tag such as storage or networking", suggest: "tags", maxLength: 40 },
     },
     parseText: (rest) => {
       const tag = rest.trim().toLowerCase();

@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { ConsoleChat } from "./adapters/console/app.ts";
-import type { DiscordAdapter } from "./adapters/discord/app.ts";
-import type { SlackAdapter } from "./adapters/slack/app.ts";
+import type { DiscordAdapter } from "./adapters/discord/lifecycle.ts";
+import type { SlackAdapter } from "./adapters/slack/lifecycle.ts";
 import { SLACK_EVENTS_PATH } from "./adapters/slack/manifest.ts";
 import { assemble } from "./assemble.ts";
 import { type Config, loadConfig, platformStatus } from "./config.ts";
@@ -197,11 +197,11 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
       onboarding.welcome({ ...m, userName: cleanText(m.userName) }, channelId).then(() => undefined);
     if (slackWanted && s.botToken) {
       // Loaded only when Slack is configured, so the terminal chat starts quickly.
-      const { startSlack } = await import("./adapters/slack/app.ts");
+      const { startSlack } = await import("./adapters/slack/lifecycle.ts");
       try {
         slack = await startSlack({
           dispatcher,
-          store,
+          events: store,
           log,
           clock,
           graceMs: config.quiz.graceMs,
@@ -228,13 +228,12 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
       }
     }
     if (discordWanted && d.token && d.applicationId) {
-      const { startDiscord } = await import("./adapters/discord/app.ts");
+      const { startDiscord } = await import("./adapters/discord/lifecycle.ts");
       discord = await startDiscord({
         dispatcher,
-        kb,
-        search,
-        store,
+        events: store,
         log,
+        clock,
         token: d.token,
         applicationId: d.applicationId,
         ...(d.apiUrl ? { apiUrl: d.apiUrl } : {}),

@@ -7,6 +7,7 @@ import type { OnboardingService } from "./onboarding/service.ts";
 import type { Platform } from "./platform.ts";
 import type { QuizService } from "./quiz/service.ts";
 import type { Reply } from "./reply.ts";
+import type { SuggestKind } from "./suggest.ts";
 import type { Telemetry } from "./telemetry.ts";
 
 /** A typed option, the same shape Discord's slash commands deliver natively. */
@@ -16,7 +17,8 @@ export type OptionSpec =
       description: string;
       required?: boolean;
       maxLength?: number;
-      autocomplete?: boolean;
+      /** Suggest values as the member types (Discord autocomplete); excludes `choices`. */
+      suggest?: SuggestKind;
       choices?: readonly string[];
     }
   | { type: "integer"; description: string; required?: boolean; min?: number; max?: number };
@@ -71,6 +73,11 @@ export interface CommandSpec<S extends OptionSpecs> {
   options: S;
   /** Only admins may run it: the platform hides it from others where it can. */
   admin?: boolean;
+  /**
+   * Also works in a direct message with the bot (asking, browsing, onboarding). Without it a command
+   * needs a server: the quiz is posted in a channel, and admin commands rely on server permissions.
+   */
+  dm?: true;
   /** Slack and terminal: the first word that selects this command (null: the default question form). */
   verb: string | null;
   /** Turns the free text after the verb into options; null when it is not valid for this command. */

@@ -3,8 +3,10 @@ import { z } from "zod";
 import { type Action, EXPIRED, parseAction } from "./actions.ts";
 import type { AnyCommand, Caller, Context, OptionSpec } from "./command.ts";
 import { isUserError, UserError } from "./errors.ts";
+import type { Platform } from "./platform.ts";
 import { notice, type Reply } from "./reply.ts";
 import { cleanOptions, cleanText } from "./sanitize.ts";
+import { type Choice, suggest } from "./suggest.ts";
 import { parseCommandText } from "./text-command.ts";
 
 /** Names come from the platform, as typed by people: cleaned like every other text. */
@@ -94,6 +96,32 @@ export class Dispatcher {
       label.kind = `button:${action.kind}`;
       return this.onAction(action, caller, this.ctx);
     });
+  }
+
+  /** The workspace of a member's most recent onboarding: a Discord DM carries none. */
+  latestWorkspace(platform: Platform, userId: string): Promise<string | undefined> {
+    return this.ctx.onboarding.latestWorkspace(platform, userId);
+  }
+
+  /**
+   * Suggestions while a member types an option (Discord autocomplete): what the option's spec says
+   * to suggest, or none. Never throws: a failure is logged and suggests nothing.
+   */
+  suggest(command: string, option: string, typed: string): Choice[] {
+    const spec = this.ctx.commands.find((c) => c.spec.name === command)?.spec.options as
+      | Record<string, OptionSpec>
+      | undefined;
+    const o = spec?.[option];
+    if (o?.type !== "string" || !o.suggest) return [];
+    const started = performance.now();
+    try {
+      return suggest(this.ctx, o.suggest, typed);
+    } catch (err) {
+      this.ctx.log.error({ err, command, option }, "suggestions failed");
+      return [];
+    } finally {
+      this.ctx.telemetry?.searched((performance.now() - started) / 1000, "autocomplete");
+    }
   }
 
   /** `label.kind` names the command (or button kind) for metrics once it is known. */

@@ -21,13 +21,13 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Client, type ClientOptions, Events, GatewayIntentBits } from "discord.js";
-import { type DiscordAdapter, startDiscord } from "../adapters/discord/app.ts";
-import { suggest } from "../adapters/discord/autocomplete.ts";
+import { type DiscordAdapter, startDiscord } from "../adapters/discord/lifecycle.ts";
 import { assemble } from "../assemble.ts";
 import { systemClock } from "../core/clock.ts";
 import { type KnowledgeBase, loadKnowledge } from "../core/knowledge/loader.ts";
 import { SearchIndex } from "../core/knowledge/search.ts";
 import { silentLogger } from "../core/logger.ts";
+import { suggest } from "../core/suggest.ts";
 import { builtInPacks } from "../paths.ts";
 import { openStore } from "../store/index.ts";
 import { syntheticPack } from "./bench.ts";
@@ -180,9 +180,7 @@ async function dockhand(discord: Standin, kb: KnowledgeBase, search: SearchIndex
   });
   adapter = await startDiscord({
     dispatcher,
-    kb,
-    search,
-    store,
+    events: store,
     log,
     token: discord.token,
     applicationId: discord.applicationId,
@@ -201,10 +199,10 @@ async function dockhand(discord: Standin, kb: KnowledgeBase, search: SearchIndex
 }
 
 function timeSuggest(kb: KnowledgeBase, search: SearchIndex, queries: string[]) {
-  for (const q of queries) suggest({ kb, search }, "docker", "question", q);
+  for (const q of queries) suggest({ kb, search }, "entries", q);
   const times = queries.map((q) => {
     const t = performance.now();
-    suggest({ kb, search }, "docker", "question", q);
+    suggest({ kb, search }, "entries", q);
     return performance.now() - t;
   });
   times.sort((a, b) => a - b);

@@ -291,7 +291,7 @@ async function serve(kind: string, apiUrl: string): Promise<void> {
 
 /** Dockhand as src/main.ts composes it (assemble()), on a fresh SQLite file, with the Slack adapter in HTTP mode. */
 async function startDockhand(apiUrl: string, log: import("../core/logger.ts").Logger) {
-  const { startSlack } = await import("../adapters/slack/app.ts");
+  const { startSlack } = await import("../adapters/slack/lifecycle.ts");
   const { assemble } = await import("../assemble.ts");
   const { systemClock } = await import("../core/clock.ts");
   const { loadKnowledge } = await import("../core/knowledge/loader.ts");
@@ -330,7 +330,7 @@ async function startDockhand(apiUrl: string, log: import("../core/logger.ts").Lo
   });
   adapter = await startSlack({
     dispatcher,
-    store,
+    events: store,
     log,
     clock,
     mode: { kind: "http", botToken: BOT_TOKEN, signingSecret: SECRET, port: 0 },

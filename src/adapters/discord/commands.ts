@@ -10,13 +10,6 @@ import {
 } from "discord.js";
 import type { AnyCommand, OptionSpec } from "../../core/command.ts";
 
-/**
- * Commands that also work in a direct message with the bot: asking, browsing and onboarding (which happens in
- * DMs). The rest need a server: the quiz is posted in a channel, and admin commands rely on server permissions,
- * which Discord does not apply in DMs. A new command is server-only until it is listed here.
- */
-export const DM_COMMANDS: ReadonlySet<string> = new Set(["docker", "topics", "onboard", "help"]);
-
 /** Discord's rules for chat-input commands (discord.com/developers/docs/interactions/application-commands). */
 export const COMMAND_LIMITS = {
   globalCommands: 100,
@@ -49,7 +42,7 @@ function option(name: string, spec: OptionSpec): APIApplicationCommandBasicOptio
     type: ApplicationCommandOptionType.String as const,
     ...(spec.maxLength !== undefined ? { max_length: spec.maxLength } : {}),
   };
-  if (spec.autocomplete) return { ...string, autocomplete: true };
+  if (spec.suggest) return { ...string, autocomplete: true };
   if (spec.choices) return { ...string, choices: spec.choices.map((c) => ({ name: c, value: c })) };
   return string;
 }
@@ -58,16 +51,13 @@ function option(name: string, spec: OptionSpec): APIApplicationCommandBasicOptio
  * One chat-input command per spec, for a bulk PUT to /applications/{id}/commands. Options keep the spec's order
  * except that required ones come first, as Discord requires. Admin commands are hidden from members without
  * Manage Server (server admins can change that per command in Integrations); the handlers check again anyway.
- * Commands are installed to servers; those in `dmCommands` also work in a DM with the bot.
+ * Commands are installed to servers; those whose spec says `dm` also work in a DM with the bot.
  */
-export function discordCommands(
-  commands: readonly AnyCommand[],
-  dmCommands: ReadonlySet<string> = DM_COMMANDS,
-): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
+export function discordCommands(commands: readonly AnyCommand[]): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
   return commands.map(({ spec }) => {
     const entries = Object.entries(spec.options as Record<string, OptionSpec>);
     const ordered = [...entries.filter(([, o]) => o.required), ...entries.filter(([, o]) => !o.required)];
-    const inDms = dmCommands.has(spec.name) && !spec.admin;
+    const inDms = spec.dm === true && !spec.admin;
     return {
       type: ApplicationCommandType.ChatInput,
       name: spec.name,

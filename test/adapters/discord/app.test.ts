@@ -1,8 +1,8 @@
 import { GatewayIntentBits, MessageFlags } from "discord.js";
 import { afterEach, describe, expect, it } from "vitest";
-import { DiscordTokenError, startDiscord } from "../../../src/adapters/discord/app.ts";
+import { DiscordTokenError, startDiscord } from "../../../src/adapters/discord/lifecycle.ts";
 import type { Dispatcher } from "../../../src/core/dispatch.ts";
-import { knowledge, makeFixture } from "../../core/fixture.ts";
+import { makeFixture } from "../../core/fixture.ts";
 import {
   buttonId,
   buttonsOf,
@@ -41,13 +41,10 @@ describe("Discord adapter: connecting", () => {
       () => discord.close(),
       () => f.close(),
     );
-    const { kb, search } = knowledge();
     const token = "not-the-right-token.abc123";
     const error = await startDiscord({
       dispatcher: f.dispatcher,
-      kb,
-      search,
-      store: f.store,
+      events: f.store,
       log: f.ctx.log,
       token,
       applicationId: discord.applicationId,

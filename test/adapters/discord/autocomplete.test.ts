@@ -1,10 +1,24 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MAX_CHOICES, suggest } from "../../../src/adapters/discord/autocomplete.ts";
+import { autocompleteChoice } from "../../../src/adapters/discord/render.ts";
 import type { KnowledgeBase } from "../../../src/core/knowledge/loader.ts";
 import { SearchIndex } from "../../../src/core/knowledge/search.ts";
+import { MAX_CHOICES, suggest as suggestIn } from "../../../src/core/suggest.ts";
 import { syntheticPack } from "../../../src/tools/bench.ts";
 import { knowledge } from "../../core/fixture.ts";
+
+/** The suggestions as Discord receives them: what the options suggest, within Discord's limits. */
+const KINDS = {
+  "docker/question": "entries",
+  "quiz/timezone": "timezones",
+  "onboard/track": "tracks",
+  "onboard/timezone": "timezones",
+  "topics/tag": "tags",
+} as const;
+function suggest(p: Parameters<typeof suggestIn>[0], command: string, option: string, typed: string) {
+  const kind = KINDS[`${command}/${option}` as keyof typeof KINDS];
+  return kind ? suggestIn(p, kind, typed).map((c) => autocompleteChoice(c.name, c.value)) : [];
+}
 
 const builtIn = knowledge();
 const big = (() => {

@@ -9,7 +9,7 @@ import {
 } from "discord.js";
 import { describe, expect, it } from "vitest";
 import { commands } from "../../../commands/index.ts";
-import { checkDiscordCommands, DM_COMMANDS, discordCommands } from "../../../src/adapters/discord/commands.ts";
+import { checkDiscordCommands, discordCommands } from "../../../src/adapters/discord/commands.ts";
 import { type AnyCommand, defineCommand } from "../../../src/core/command.ts";
 import { MAX_QUERY_LENGTH } from "../../../src/core/knowledge/search.ts";
 import { notice } from "../../../src/core/reply.ts";
@@ -64,7 +64,7 @@ describe("discordCommands on the real registry", () => {
 
   it("offers asking, browsing, onboarding and help in DMs with the bot, and the quiz only in servers", () => {
     for (const name of ["docker", "topics", "onboard", "help"]) {
-      expect(DM_COMMANDS.has(name)).toBe(true);
+      expect(commands.find((c) => c.spec.name === name)?.spec.dm).toBe(true);
       expect(byName(name).contexts, name).toEqual([InteractionContextType.Guild, InteractionContextType.BotDM]);
     }
     expect(byName("quiz").contexts).toEqual([InteractionContextType.Guild]);
@@ -136,8 +136,8 @@ describe("discordCommands on made-up specs", () => {
     expect(checkDiscordCommands(discordCommands([made as AnyCommand]))).toEqual([]);
   });
 
-  it("takes the list of DM commands as a parameter", () => {
-    const [c] = discordCommands([made as AnyCommand], new Set(["made"]));
+  it("lets a command whose spec says dm work in DMs too", () => {
+    const [c] = discordCommands([{ ...made, spec: { ...made.spec, dm: true } } as AnyCommand]);
     expect(c?.contexts).toEqual([InteractionContextType.Guild, InteractionContextType.BotDM]);
   });
 });

@@ -1,8 +1,7 @@
 import { MessageFlags } from "discord.js";
 import type { APIMessage } from "discord-api-types/v10";
 import { afterEach, expect, it } from "vitest";
-import { startDiscord } from "../../../src/adapters/discord/app.ts";
-import { knowledge } from "../../core/fixture.ts";
+import { startDiscord } from "../../../src/adapters/discord/lifecycle.ts";
 import {
   buttonId,
   channelPost,
@@ -144,12 +143,9 @@ it("after a restart, a DM button finds the member's server from the store (the b
 
   // A new process: nothing in memory says which server Alice's DM belongs to.
   await h.adapter.stop();
-  const { kb, search } = knowledge();
   const restarted = await startDiscord({
     dispatcher: h.parts.dispatcher,
-    kb,
-    search,
-    store: h.store,
+    events: h.store,
     log: h.parts.ctx.log,
     token: discord.token,
     applicationId: discord.applicationId,

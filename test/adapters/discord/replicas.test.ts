@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type DiscordAdapter, startDiscord } from "../../../src/adapters/discord/app.ts";
+import { type DiscordAdapter, startDiscord } from "../../../src/adapters/discord/lifecycle.ts";
 import { silentLogger } from "../../../src/core/logger.ts";
-import { knowledge } from "../../core/fixture.ts";
 import { type DiscordHarness, startDiscordHarness, TEST_CLIENT } from "../../fakes/discord/harness.ts";
 import { ALICE } from "../../fakes/discord/standin.ts";
 
@@ -20,12 +19,9 @@ afterEach(async () => {
 
 async function twoReplicas(o: { welcome?: boolean } = {}) {
   h = await startDiscordHarness({ welcome: o.welcome ?? false });
-  const { kb, search } = knowledge();
   second = await startDiscord({
     dispatcher: h.parts.dispatcher,
-    kb,
-    search,
-    store: h.store,
+    events: h.store,
     log: silentLogger(),
     token: h.discord.token,
     applicationId: h.discord.applicationId,

@@ -102,7 +102,7 @@ describe("Socket Mode connection", () => {
   });
 
   it("a wrong app token fails start-up instead of retrying forever", async () => {
-    const { startSlack } = await import("../../../src/adapters/slack/app.ts");
+    const { startSlack } = await import("../../../src/adapters/slack/lifecycle.ts");
     const { SlackStandIn, BOT_TOKEN } = await import("../../fakes/slack/standin.ts");
     const { silentLogger } = await import("../../../src/core/logger.ts");
     const { makeFixture } = await import("../../core/fixture.ts");
@@ -112,7 +112,7 @@ describe("Socket Mode connection", () => {
       await expect(
         startSlack({
           dispatcher: f.dispatcher,
-          store: f.store,
+          events: f.store,
           log: silentLogger(),
           clock: f.clock,
           mode: { kind: "socket", botToken: BOT_TOKEN, appToken: "xapp-wrong" },

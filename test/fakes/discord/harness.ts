@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import type { ClientOptions } from "discord.js";
 import type { APIMessage } from "discord-api-types/v10";
-import { type DiscordAdapter, type DiscordOptions, startDiscord } from "../../../src/adapters/discord/app.ts";
+import { type DiscordAdapter, type DiscordOptions, startDiscord } from "../../../src/adapters/discord/lifecycle.ts";
 import { assemble } from "../../../src/assemble.ts";
 import { FakeClock } from "../../../src/core/clock.ts";
 import type { Dispatcher } from "../../../src/core/dispatch.ts";
@@ -114,9 +114,8 @@ export async function startDiscordHarness(o: DiscordHarnessOptions = {}): Promis
   try {
     adapter = await startDiscord({
       dispatcher: o.wrap ? o.wrap(parts.dispatcher) : parts.dispatcher,
-      kb,
-      search,
-      store,
+      events: store,
+      clock,
       log,
       token: discord.token,
       applicationId: discord.applicationId,

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type SlackAdapter, type SlackOptions, startSlack } from "../../../src/adapters/slack/app.ts";
+import { type SlackAdapter, type SlackOptions, startSlack } from "../../../src/adapters/slack/lifecycle.ts";
 import type { Logger } from "../../../src/core/logger.ts";
 import { type Fixture, makeFixture } from "../../core/fixture.ts";
 import {
@@ -109,7 +109,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
   const { ctx } = fixture;
   const started = await startSlack({
     dispatcher: fixture.dispatcher,
-    store: fixture.store,
+    events: fixture.store,
     log: ctx.log,
     clock: fixture.clock,
     mode:

@@ -1,11 +1,14 @@
-import type { KnowledgeBase } from "../../core/knowledge/loader.ts";
-import { MAX_QUERY_LENGTH, type SearchIndex } from "../../core/knowledge/search.ts";
-import { autocompleteChoice } from "./render.ts";
+import type { KnowledgeBase } from "./knowledge/loader.ts";
+import { MAX_QUERY_LENGTH, type SearchIndex } from "./knowledge/search.ts";
 
-/** Discord shows at most 25 suggestions. */
+/** At most this many suggestions (Discord shows 25). */
 export const MAX_CHOICES = 25;
 
-type Choice = { name: string; value: string };
+/** What an option suggests as a member types it: set on the option's spec. */
+export type SuggestKind = "entries" | "timezones" | "tracks" | "tags";
+
+/** One suggestion: what is shown, and the value the option gets. Platforms apply their own length limits. */
+export type Choice = { name: string; value: string };
 
 type Name = { key: string; entry: number };
 
@@ -98,25 +101,22 @@ function ranked(list: readonly string[], typed: string): string[] {
  * zones, tracks and tags, the known values. The value of a question suggestion is the entry's
  * title, which the search answers exactly.
  */
-export function suggest(
-  p: { kb: KnowledgeBase; search: SearchIndex },
-  command: string,
-  option: string,
-  typed: string,
-): Choice[] {
+export function suggest(p: { kb: KnowledgeBase; search: SearchIndex }, kind: SuggestKind, typed: string): Choice[] {
   const { kb } = p;
-  if (command === "quiz" && option === "timezone") return ranked(namesOf(kb).zones, typed).map((z) => choice(z, z));
-  if (command === "onboard" && option === "track") {
+  if (kind === "timezones") return ranked(namesOf(kb).zones, typed).map((z) => choice(z, z));
+  if (kind === "tracks") {
     const t = typed.trim().toLowerCase();
     return kb.tracks
       .filter((tr) => !t || tr.id.includes(t) || tr.title.toLowerCase().includes(t))
       .slice(0, MAX_CHOICES)
       .map((tr) => choice(`${tr.title} (${tr.id})`, tr.id));
   }
-  if (command === "onboard" && option === "timezone") return ranked(namesOf(kb).zones, typed).map((z) => choice(z, z));
-  if (command === "topics" && option === "tag") return ranked(namesOf(kb).tags, typed).map((t) => choice(t, t));
-  if (command !== "docker" || option !== "question") return [];
+  if (kind === "tags") return ranked(namesOf(kb).tags, typed).map((t) => choice(t, t));
+  return entries(p, typed);
+}
 
+function entries(p: { kb: KnowledgeBase; search: SearchIndex }, typed: string): Choice[] {
+  const { kb } = p;
   const q = typed.trim().slice(0, MAX_QUERY_LENGTH);
   const picked = new Set<number>();
   const out: Choice[] = [];
@@ -156,5 +156,5 @@ export function suggest(
 }
 
 function choice(name: string, value: string): Choice {
-  return autocompleteChoice(name, value);
+  return { name, value };
 }

@@ -1,0 +1,126 @@
+import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type Client, DiscordAPIError, RESTJSONErrorCodes, type SendableChannels } from "discord.js";
+import type { Logger } from "../../core/logger.ts";
+import { DmClosedError, type Member, type Messenger } from "../../core/onboarding/model.ts";
+import type { Poster, QuizChannel } from "../../core/quiz/model.ts";
+import type { Reply } from "../../core/reply.ts";
+import { Coalescer } from "../shared/coalescer.ts";
+import { errorText } from "../shared/dedupe.ts";
+import { type DiscordMessage, renderDiscord } from "./render.ts";
+
+/** A message nonce is at most 25 characters. */
+const NONCE_BYTES = 12;
+/** Errors that say the member does not accept a DM from the bot. */
+const DM_CLOSED = new Set<number>([RESTJSONErrorCodes.CannotSendMessagesToThisUser]);
+
+export function messagesOf(reply: Reply): DiscordMessage[] {
+  const rendered = renderDiscord(reply);
+  return rendered.length > 0
+    ? rendered
+    : [{ content: reply.fallback.slice(0, 2000), embeds: [], components: [], allowedMentions: { parse: [] } }];
+}
+
+/** Quiz posts and their edits, onboarding DMs and notices, through discord.js's REST client. */
+export class DiscordOutbound {
+  readonly poster: Poster;
+  readonly messenger: Messenger;
+  /** The server each member was last sent a DM for (this run): a DM button belongs to it. */
+  readonly dmServers = new Map<string, string>();
+  readonly #updates = new Coalescer();
+
+  constructor(
+    private readonly client: Client,
+    private readonly log: Logger,
+    private readonly graceMs: number,
+  ) {
+    this.poster = { post: (ch, r) => this.post(ch, r), update: (ch, ref, r) => this.update(ch, ref, r) };
+    this.messenger = { dm: (m, r) => this.dm(m, r), notice: (c, m, r) => this.notice(c, m, r) };
+  }
+
+  async sendable(channelId: string): Promise<SendableChannels> {
+    const channel = await this.client.channels.fetch(channelId);
+    if (!channel?.isSendable()) throw new Error(`channel ${channelId} is not one Dockhand can post in`);
+    return channel;
+  }
+
+  /**
+   * Sends with one nonce for every attempt, so that Discord shows a retried post once. 429s are
+   * waited out by discord.js's REST queue; network errors and 5xx are retried here while the quiz's
+   * grace period lasts.
+   */
+  async sendOnce(channel: SendableChannels, m: DiscordMessage) {
+    const nonce = randomBytes(NONCE_BYTES).toString("base64url").slice(0, 25);
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await channel.send({ ...m, nonce, enforceNonce: true });
+      } catch (err) {
+        const waitMs = Math.min(30_000, 1_000 * 2 ** attempt);
+        if (!transient(err) || Date.now() - started + waitMs > this.graceMs) throw err;
+        this.log.warn({ err: errorText(err), attempt }, "posting failed; retrying with the same nonce");
+        await sleep(waitMs);
+      }
+    }
+  }
+
+  async post(ch: QuizChannel, reply: Reply): Promise<string | null> {
+    const channel = await this.sendable(ch.channelId);
+    let ref: string | null = null;
+    for (const m of messagesOf(reply)) {
+      const sent = await this.sendOnce(channel, m);
+      ref ??= `${sent.channelId}:${sent.id}`;
+    }
+    return ref;
+  }
+
+  async update(ch: QuizChannel, messageRef: string | null, reply: Reply): Promise<void> {
+    const [channelId, messageId] = (messageRef ?? "").split(":");
+    if (!channelId || !messageId) {
+      this.log.warn({ channel: ch.channelId }, "no message to update; posting instead");
+      await this.post(ch, reply);
+      return;
+    }
+    const [m] = messagesOf(reply);
+    if (!m) return;
+    // Answer counts come in bursts: one edit at a time per message, and only the newest waits.
+    await this.#updates.submit(messageRef as string, async () => {
+      const channel = await this.sendable(channelId);
+      await channel.messages.edit(messageId, m);
+    });
+  }
+
+  async dm(member: Member, reply: Reply): Promise<void> {
+    this.dmServers.set(member.userId, member.workspaceId);
+    try {
+      const user = await this.client.users.fetch(member.userId);
+      const channel = await user.createDM();
+      for (const m of messagesOf(reply)) await channel.send(m);
+    } catch (err) {
+      if (err instanceof DiscordAPIError && typeof err.code === "number" && DM_CLOSED.has(err.code))
+        throw new DmClosedError(`Discord error ${err.code}: ${err.message}`);
+      throw err;
+    }
+  }
+
+  /** Outside an interaction Discord has no only-you messages: one mention of that member only. */
+  async notice(channelId: string, member: Member, reply: Reply): Promise<void> {
+    const channel = await this.sendable(channelId);
+    const [first, ...rest] = messagesOf(reply);
+    if (!first) return;
+    await channel.send({
+      ...first,
+      content: `<@${member.userId}> ${first.content ?? ""}`.trimEnd().slice(0, 2000),
+      allowedMentions: { parse: [], users: [member.userId] },
+    });
+    for (const m of rest) await channel.send(m);
+  }
+}
+
+/** Network trouble and 5xx: worth another try. 4xx (including a 429 discord.js gave up on) are not. */
+function transient(err: unknown): boolean {
+  if (err instanceof DiscordAPIError) return err.status >= 500;
+  const status = (err as { status?: number }).status;
+  if (typeof status === "number") return status >= 500;
+  return err instanceof Error && /ECONN|ETIMEDOUT|EAI_AGAIN|socket|network|fetch failed|aborted/i.test(err.message);
+}

@@ -1,0 +1,29 @@
+/**
+ * Work an adapter does after acknowledging an event. stop() waits for it, so that the store is not
+ * closed under a reply still being written.
+ */
+export class InFlight {
+  readonly #running = new Set<Promise<unknown>>();
+
+  /** Runs `work` (through `queue` when given); a failure goes to `failed`, never to the caller. */
+  track(
+    work: () => Promise<unknown>,
+    failed: (err: unknown) => void,
+    queue: (run: () => Promise<unknown>) => Promise<unknown> = (run) => run(),
+  ): Promise<unknown> {
+    const p: Promise<unknown> = queue(work)
+      .catch(failed)
+      .finally(() => this.#running.delete(p));
+    this.#running.add(p);
+    return p;
+  }
+
+  get size(): number {
+    return this.#running.size;
+  }
+
+  /** Resolves when nothing runs; work that starts while waiting is waited for too. */
+  async drain(): Promise<void> {
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+  }
+}

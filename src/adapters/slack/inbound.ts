@@ -1,0 +1,147 @@
+import type { App } from "@slack/bolt";
+import type { Dispatcher } from "../../core/dispatch.ts";
+import type { Logger } from "../../core/logger.ts";
+import type { Member } from "../../core/onboarding/model.ts";
+import type { Dedupe } from "../shared/dedupe.ts";
+import { ASK_SHORTCUT, SLASH_COMMAND } from "./manifest.ts";
+import { messagesOf, type SlackOutbound } from "./outbound.ts";
+import { actionIdOf, isDirectMessage, slackToPlain, stripBotMention } from "./parse.ts";
+import type { People } from "./people.ts";
+import { errorText, platformError } from "./support.ts";
+
+export type JoinHook = (
+  member: Member,
+  where: { event: "team_join" | "member_joined_channel"; channelId?: string },
+) => Promise<unknown>;
+
+export interface Inbound {
+  dispatcher: Dispatcher;
+  people: People;
+  out: SlackOutbound;
+  dedupe: Dedupe;
+  log: Logger;
+  /** Runs work after the ack, tracked until stop(). */
+  track: (what: string, work: () => Promise<unknown>) => Promise<unknown>;
+  onMemberJoined?: JoinHook;
+}
+
+/** Slack events → invocations of the dispatcher; every listener acknowledges first, then works. */
+export function listen(app: App, i: Inbound): void {
+  const { dispatcher, people, out, log, track } = i;
+  app.error(async (err) => {
+    log.error({ err }, "slack listener failed");
+  });
+
+  // Slack retries an event it thinks failed (also when the handler was only slow), and Bolt does
+  // not dedupe: the first delivery of an event_id claims it, repeats are dropped.
+  app.use(async ({ body, context, next }) => {
+    const b = body as { type?: string; event_id?: unknown };
+    if (b.type === "event_callback" && typeof b.event_id === "string" && !(await i.dedupe.first(b.event_id))) {
+      log.info({ eventId: b.event_id, retryNum: context.retryNum, retryReason: context.retryReason }, "repeat skipped");
+      return;
+    }
+    await next();
+  });
+
+  app.command(SLASH_COMMAND, async ({ command, ack, respond }) => {
+    await ack();
+    await track("command", async () => {
+      const caller = await people.callerOf({
+        team: command.team_id,
+        channel: command.channel_id,
+        user: command.user_id,
+        name: command.user_name,
+      });
+      await out.respondWith(respond, await dispatcher.text(slackToPlain(command.text), caller), {});
+    });
+  });
+
+  app.action({ type: "block_actions" }, async ({ body, action, ack, respond }) => {
+    await ack();
+    await track("action", async () => {
+      const channel = body.channel?.id ?? (body.container.channel_id as string | undefined) ?? "";
+      const caller = await people.callerOf({
+        team: body.team?.id ?? body.user.team_id,
+        channel,
+        user: body.user.id,
+        name: body.user.username ?? body.user.name,
+      });
+      const reply = await dispatcher.action(actionIdOf(action as { action_id: string; value?: unknown }), caller);
+      // Onboarding lives in the bot's DM: there, "only you" replies stay instead of vanishing.
+      const inBotDm = isDirectMessage(channel) && body.container.is_ephemeral !== true;
+      if (respond) await out.respondWith(respond, reply, { replace: true, inBotDm });
+      else await out.postInThread({ ...reply, visibility: "ephemeral" }, { channel, user: body.user.id });
+    });
+  });
+
+  app.event("app_mention", async ({ event, body, context }) => {
+    const user = event.user;
+    if (event.bot_id || !user) return;
+    await track("mention", async () => {
+      const caller = await people.callerOf({ team: event.team ?? body.team_id, channel: event.channel, user });
+      const text = slackToPlain(stripBotMention(event.text, context.botUserId));
+      const reply = await dispatcher.text(text, caller);
+      await out.postInThread(reply, { channel: event.channel, user, threadTs: event.thread_ts ?? event.ts });
+    });
+  });
+
+  app.shortcut({ callback_id: ASK_SHORTCUT, type: "message_action" }, async ({ shortcut, ack, respond }) => {
+    await ack();
+    await track("shortcut", async () => {
+      const caller = await people.callerOf({
+        team: shortcut.team?.id ?? shortcut.user.team_id,
+        channel: shortcut.channel.id,
+        user: shortcut.user.id,
+        name: shortcut.user.username ?? shortcut.user.name,
+      });
+      const question = slackToPlain(shortcut.message.text ?? "").trim();
+      const ask = dispatcher.commands.find((c) => c.spec.verb === null);
+      const reply =
+        question && ask
+          ? await dispatcher.command(ask.spec.name, { question }, caller)
+          : await dispatcher.text("", caller);
+      const threadTs = (shortcut.message.thread_ts as string | undefined) ?? shortcut.message.ts;
+      try {
+        await out.postInThread(reply, { channel: shortcut.channel.id, user: shortcut.user.id, threadTs });
+      } catch (err) {
+        // A private channel without the bot: answer the asker through the shortcut's response_url.
+        if (!platformError(err)) throw err;
+        log.warn({ err: errorText(err) }, "could not post in the thread; answering the asker only");
+        await respond({ response_type: "ephemeral", thread_ts: threadTs, ...messagesOf(reply)[0] });
+      }
+    });
+  });
+
+  listenForJoins(app, i);
+}
+
+function listenForJoins(app: App, i: Inbound): void {
+  const joined = async (event: "team_join" | "member_joined_channel", m: Member, channelId?: string) => {
+    const hook = i.onMemberJoined;
+    if (!hook) return;
+    await i.track(event, () => hook(m, { event, ...(channelId ? { channelId } : {}) }));
+  };
+  app.event("team_join", async ({ event, body }) => {
+    const u = event.user;
+    if (u.is_bot || u.deleted) return;
+    const name = u.profile?.display_name || u.real_name || u.name;
+    await joined("team_join", {
+      platform: "slack",
+      workspaceId: u.team_id ?? body.team_id,
+      userId: u.id,
+      userName: name,
+    });
+  });
+  app.event("member_joined_channel", async ({ event, body, context }) => {
+    if (event.user === context.botUserId) return;
+    const p = await i.people.profile(event.user);
+    if (p.bot) return;
+    const member = {
+      platform: "slack" as const,
+      workspaceId: event.team ?? body.team_id,
+      userId: event.user,
+      userName: p.name ?? event.user,
+    };
+    await joined("member_joined_channel", member, event.channel);
+  });
+}
