@@ -1,4 +1,5 @@
 import { escapeMarkdown } from "discord.js";
+import { hardPieces, type Piece as TextPiece, textPieces, truncate } from "../shared/chunk.ts";
 
 /**
  * Text for Discord: making echoed text harmless (mentions, lone surrogates), cutting on word and
@@ -6,7 +7,7 @@ import { escapeMarkdown } from "discord.js";
  * chunks that never break a code fence. render.ts lays the chunks out in embeds.
  */
 
-export const MARKER = "…";
+export { MARKER } from "../shared/chunk.ts";
 export const EMPTY = "—";
 export const ZWSP = "\u200b";
 export const FENCE = "```";
@@ -28,30 +29,7 @@ export function neutraliseMentions(text: string): string {
     .replace(/<(?=(?:@[!&]?|#)\d+>|\/[^<>\s:]+:\d+>)/g, `<${ZWSP}`);
 }
 
-const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
-
-/** The largest index ≤ budget (and > 0) between two grapheme clusters: an emoji or accent is never torn apart. */
-export function safeCut(s: string, budget: number): number {
-  if (s.length <= budget) return s.length;
-  let cut = 0;
-  for (const { index } of segmenter.segment(s.slice(0, budget + 32))) {
-    if (index > budget) break;
-    cut = index;
-  }
-  if (cut > 0) return cut;
-  // one cluster longer than the budget (hundreds of combining marks): cut between code points
-  const code = s.charCodeAt(budget - 1);
-  return code >= 0xd800 && code <= 0xdbff ? budget - 1 : budget;
-}
-
-/** Cuts text to at most `max` characters, at a space when there is one in the last half, ending with "…". */
-export function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let cut = safeCut(text, max - MARKER.length);
-  const space = Math.max(text.lastIndexOf(" ", cut), text.lastIndexOf("\n", cut));
-  if (space > max / 2) cut = space;
-  return `${text.slice(0, cut).trimEnd()}${MARKER}`;
-}
+export { safeCut, truncate } from "../shared/chunk.ts";
 
 export function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
@@ -164,12 +142,7 @@ interface Fence {
   open: string;
 }
 
-export interface Piece {
-  text: string;
-  /** What joins it to the piece before when both are in one chunk. */
-  sep: string;
-  /** Part of a word cut in two: the chunk ends here (the "…" marks the cut). */
-  cut?: boolean;
+export interface Piece extends TextPiece {
   /** A line inside this code block. */
   fence?: Fence;
 }
@@ -213,30 +186,6 @@ function units(markdown: string): Unit[] {
   }
   end();
   return out;
-}
-
-function hardPieces(word: string, max: number, sep: string): Piece[] {
-  const out: Piece[] = [];
-  let rest = word;
-  while (rest.length > max) {
-    const cut = safeCut(rest, max - MARKER.length);
-    out.push({ text: `${rest.slice(0, cut)}${MARKER}`, sep: out.length === 0 ? sep : "", cut: true });
-    rest = rest.slice(cut);
-  }
-  out.push({ text: rest, sep: out.length === 0 ? sep : "" });
-  return out;
-}
-
-function textPieces(text: string, max: number, sep: string): Piece[] {
-  if (text.length <= max) return [{ text, sep }];
-  return text.split("\n").flatMap((line, i): Piece[] => {
-    const lineSep = i === 0 ? sep : "\n";
-    if (line.length <= max) return [{ text: line, sep: lineSep }];
-    return line.split(" ").flatMap((word, j) => {
-      const wordSep = j === 0 ? lineSep : " ";
-      return word.length <= max ? [{ text: word, sep: wordSep }] : hardPieces(word, max, wordSep);
-    });
-  });
 }
 
 /** The pieces of several Markdown parts, each parsed on its own (an open fence in one cannot swallow the next). */

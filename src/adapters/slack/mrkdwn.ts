@@ -1,8 +1,8 @@
 import slackify from "slackify-markdown";
+import { safeCut as cutAt, truncate as cutTo, type Hooks, type Piece, textPieces } from "../shared/chunk.ts";
 import { escapeSlack, JOINER, LINK, secureMrkdwn } from "./escape.ts";
 
-/** Shown where a word longer than a whole block had to be cut, and at the end of truncated text. */
-export const MARKER = "…";
+export { MARKER } from "../shared/chunk.ts";
 
 /** How each `<` is escaped before the conversion: the entity, then an invisible marker (see toMrkdwn). */
 const LT = `&lt;${JOINER}`;
@@ -54,27 +54,11 @@ export function boldLabel(text: string): string {
   return line ? `*${line}*` : "";
 }
 
-const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 const ENTITIES = ["&amp;", "&lt;", "&gt;"];
 
-/**
- * The largest index ≤ budget (and > 0) at which `s` can be cut: between two grapheme clusters (so an
- * emoji or an accented letter is never torn apart) and never inside an entity such as `&amp;`.
- */
-export function safeCut(s: string, budget: number): number {
-  if (s.length <= budget) return s.length;
-  let cut = 0;
-  for (const { index } of segmenter.segment(s.slice(0, budget + 32))) {
-    if (index > budget) break;
-    cut = index;
-  }
-  if (cut === 0) {
-    // One cluster longer than the budget (hundreds of combining marks): cut between code points.
-    cut = budget;
-    const code = s.charCodeAt(cut - 1);
-    if (code >= 0xd800 && code <= 0xdbff) cut--;
-  }
-  // keep a neutralised `<` together with its word joiner (see neutralisePlain)
+/** Never inside an entity such as `&amp;`, nor between a neutralised `<` and its word joiner. */
+function keep(s: string, at: number): number {
+  let cut = at;
   if (s[cut] === JOINER && s[cut - 1] === "<" && cut > 1) cut--;
   const amp = s.lastIndexOf("&", cut - 1);
   const entity = amp >= 0 ? ENTITIES.find((e) => s.startsWith(e, amp)) : undefined;
@@ -82,26 +66,22 @@ export function safeCut(s: string, budget: number): number {
   return cut;
 }
 
+/** Slack's hooks: cuts keep entities whole; a link is one word, and reads as its text once cut. */
+const SLACK: Hooks = { keep, words, plain: unlink };
+
+/** The largest index ≤ budget (and > 0) at which mrkdwn can be cut (see keep). */
+export function safeCut(s: string, budget: number): number {
+  return cutAt(s, budget, SLACK);
+}
+
 /** Cuts text to at most `max` characters, at a space when there is one in the last half, ending with "…". */
 export function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let cut = safeCut(text, max - MARKER.length);
-  const space = Math.max(text.lastIndexOf(" ", cut), text.lastIndexOf("\n", cut));
-  if (space > max / 2) cut = space;
-  return `${text.slice(0, cut).trimEnd()}${MARKER}`;
+  return cutTo(text, max, SLACK);
 }
 
 /** Plain text on one line, cut to `max` characters with "…" (headers and button labels). */
 export function oneLine(text: string, max: number): string {
   return truncate(text.replace(/\s+/g, " ").trim(), max);
-}
-
-interface Piece {
-  text: string;
-  /** What joins it to the piece before when both go into one block. */
-  sep: string;
-  /** A part of a word cut in two: the block must end here (the "…" marks the cut). */
-  cut?: boolean;
 }
 
 /** The words of a line, split at spaces, with each link kept whole even when its text has spaces. */
@@ -145,32 +125,8 @@ function unlink(word: string): string {
   return out;
 }
 
-/** A word longer than a block: cut into parts of at most `max`, each but the last ending with "…". */
-function hardPieces(word: string, max: number, sep: string): Piece[] {
-  const out: Piece[] = [];
-  let rest = unlink(word);
-  let first = true;
-  while (rest.length > max) {
-    const cut = safeCut(rest, max - MARKER.length);
-    out.push({ text: `${rest.slice(0, cut)}${MARKER}`, sep: first ? sep : "", cut: true });
-    rest = rest.slice(cut);
-    first = false;
-  }
-  out.push({ text: rest, sep: first ? sep : "" });
-  return out;
-}
-
-/** Breaks text into pieces of at most `max`: whole lines when they fit, else words, else parts of words. */
-function linePieces(text: string, max: number, sep: string): Piece[] {
-  if (text.length <= max) return [{ text, sep }];
-  return text.split("\n").flatMap((line, i): Piece[] => {
-    const lineSep = i === 0 ? sep : "\n";
-    if (line.length <= max) return [{ text: line, sep: lineSep }];
-    return words(line).flatMap((word, j) => {
-      const wordSep = j === 0 ? lineSep : " ";
-      return word.length <= max ? [{ text: word, sep: wordSep }] : hardPieces(word, max, wordSep);
-    });
-  });
+function textPiecesSlack(text: string, max: number, sep: string): Piece[] {
+  return textPieces(text, max, sep, SLACK);
 }
 
 /** Joins pieces greedily into blocks of at most `max` characters. */
@@ -246,7 +202,7 @@ export function splitMrkdwn(text: string, max: number): string[] {
   const pieces: Piece[] = [];
   for (const unit of units(text)) {
     if (!unit.code) {
-      pieces.push(...linePieces(unit.lines.join("\n"), max, unit.sep));
+      pieces.push(...textPiecesSlack(unit.lines.join("\n"), max, unit.sep));
       continue;
     }
     const content = codeContent(unit.lines);
@@ -256,7 +212,7 @@ export function splitMrkdwn(text: string, max: number): string[] {
       continue;
     }
     const wrap = FENCE.length * 2 + 2;
-    pack(linePieces(content, max - wrap, ""), max - wrap).forEach((part, i) => {
+    pack(textPiecesSlack(content, max - wrap, ""), max - wrap).forEach((part, i) => {
       pieces.push({ text: `${FENCE}\n${part}\n${FENCE}`, sep: i === 0 ? unit.sep : "\n" });
     });
   }
