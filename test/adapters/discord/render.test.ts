@@ -14,6 +14,7 @@ import { encodeAction } from "../../../src/core/actions.ts";
 import { pageReply, pages } from "../../../src/core/answers/render.ts";
 import { type Button, type Reply, reply } from "../../../src/core/reply.ts";
 import { type Fixture, makeFixture } from "../../core/fixture.ts";
+import { anyReply as anyReplyOf } from "../any-reply.ts";
 import { wordyReply } from "../prose.ts";
 import { entry, realReplies } from "../real-replies.ts";
 
@@ -546,57 +547,16 @@ describe("properties", () => {
     "\u200b",
     "\r\n",
   ];
-  const token = fc.oneof(
-    { weight: 3, arbitrary: fc.constantFrom(...tokens) },
-    { weight: 2, arbitrary: fc.string({ unit: "grapheme", maxLength: 12 }) },
-    { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 6 }) },
-    { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom("x", "@", "<", "é", "😀", "`"), maxLength: 5000 }) },
-  );
-  const messy = (maxTokens: number) => fc.array(token, { maxLength: maxTokens, size: "max" }).map((t) => t.join(""));
-  const anyText = (maxLength: number) =>
-    fc.oneof(
-      messy(Math.max(1, Math.floor(maxLength / 20))).map((s) => s.slice(0, maxLength)),
-      fc.string({ unit: "grapheme", maxLength, size: "max" }),
-    );
-  const action = fc
-    .tuple(fc.constantFrom("entry", "more", "share", "topics"), fc.stringMatching(/^[a-z0-9-]{1,90}$/))
-    .map(([kind, id]) => `v1|${kind}|${id}`.slice(0, 100));
-  const anyButton: fc.Arbitrary<Button> = fc.record(
-    {
-      label: fc.oneof(anyText(20), anyText(200)),
-      action: fc.oneof(action, fc.constantFrom("v1|entry|docker-run", "v1|more|docker-run")),
-      style: fc.constantFrom("primary", "danger"),
-    },
-    { requiredKeys: ["label", "action"] },
-  );
-  const anyTable = fc.integer({ min: 1, max: 5 }).chain((n) =>
-    fc.record({
-      sides: fc.array(anyText(300), { minLength: n, maxLength: n }),
-      rows: fc.array(
-        fc.record({
-          aspect: anyText(300),
-          values: fc.array(anyText(2500), { minLength: 0, maxLength: n + 1 }),
-        }),
-        { maxLength: 8, size: "max" },
-      ),
-    }),
-  );
-  const anyReply: fc.Arbitrary<Reply> = fc.record(
-    {
-      header: anyText(400),
-      text: anyText(20000),
-      fields: fc.array(fc.record({ label: anyText(300), value: anyText(2500) }), { maxLength: 40, size: "max" }),
-      comparison: anyTable,
-      code: anyText(9000),
-      bullets: fc.array(anyText(400), { maxLength: 100, size: "max" }),
-      buttons: fc.array(anyButton, { maxLength: 40, size: "max" }),
-      context: anyText(4000),
-      visibility: fc.constantFrom("channel", "ephemeral"),
-      fallback: anyText(5000),
-      replaceOriginal: fc.boolean(),
-    },
-    { requiredKeys: ["visibility", "fallback"] },
-  );
+  const anyReply = anyReplyOf({
+    tokens,
+    runOf: ["x", "@", "<", "é", "😀", "`"],
+    longRun: 5000,
+    actionId: { idMax: 90, cap: 100 },
+    table: { min: 1, max: 5, side: 300, rows: 8, exact: false },
+    fields: { label: 300, max: 40 },
+    code: 9000,
+    buttons: 40,
+  });
 
   it("renders any reply within every limit, with no live mention, and the buttons' action ids as custom_ids", () => {
     fc.assert(

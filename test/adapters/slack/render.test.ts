@@ -5,6 +5,7 @@ import { escapeSlack, renderSlack, SLACK_LIMITS, type SlackMessage } from "../..
 import { encodeAction } from "../../../src/core/actions.ts";
 import { type Button, type Reply, reply } from "../../../src/core/reply.ts";
 import { type Fixture, makeFixture } from "../../core/fixture.ts";
+import { anyReply as anyReplyOf } from "../any-reply.ts";
 import { wordyReply } from "../prose.ts";
 import { realReplies } from "../real-replies.ts";
 
@@ -606,57 +607,16 @@ describe("properties", () => {
     "\u200b",
     "\u2060",
   ];
-  const token = fc.oneof(
-    { weight: 3, arbitrary: fc.constantFrom(...tokens) },
-    { weight: 2, arbitrary: fc.string({ unit: "grapheme", maxLength: 12 }) },
-    { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 6 }) },
-    { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom("x", "&", "<", "é", "😀"), maxLength: 4000 }) },
-  );
-  const messy = (maxTokens: number) => fc.array(token, { maxLength: maxTokens, size: "max" }).map((t) => t.join(""));
-  const anyText = (maxLength: number) =>
-    fc.oneof(
-      messy(Math.max(1, Math.floor(maxLength / 20))).map((s) => s.slice(0, maxLength)),
-      fc.string({ unit: "grapheme", maxLength, size: "max" }),
-    );
-  const action = fc
-    .tuple(fc.constantFrom("entry", "more", "share", "topics"), fc.stringMatching(/^[a-z0-9-]{1,40}$/))
-    .map(([kind, id]) => `v1|${kind}|${id}`);
-  const anyButton: fc.Arbitrary<Button> = fc.record(
-    {
-      label: fc.oneof(anyText(20), anyText(200)),
-      action: fc.oneof(action, fc.constantFrom("v1|entry|docker-run", "v1|more|docker-run")),
-      style: fc.constantFrom("primary", "danger"),
-    },
-    { requiredKeys: ["label", "action"] },
-  );
-  const anyTable = fc.integer({ min: 2, max: 3 }).chain((n) =>
-    fc.record({
-      sides: fc.array(anyText(80), { minLength: n, maxLength: n }),
-      rows: fc.array(
-        fc.record({ aspect: anyText(80), values: fc.array(anyText(2500), { minLength: n, maxLength: n }) }),
-        {
-          maxLength: 6,
-          size: "max",
-        },
-      ),
-    }),
-  );
-  const anyReply: fc.Arbitrary<Reply> = fc.record(
-    {
-      header: anyText(400),
-      text: anyText(20000),
-      fields: fc.array(fc.record({ label: anyText(60), value: anyText(2500) }), { maxLength: 14, size: "max" }),
-      comparison: anyTable,
-      code: anyText(4000),
-      bullets: fc.array(anyText(400), { maxLength: 100, size: "max" }),
-      buttons: fc.array(anyButton, { maxLength: 60, size: "max" }),
-      context: anyText(4000),
-      visibility: fc.constantFrom("channel", "ephemeral"),
-      fallback: anyText(5000),
-      replaceOriginal: fc.boolean(),
-    },
-    { requiredKeys: ["visibility", "fallback"] },
-  );
+  const anyReply = anyReplyOf({
+    tokens,
+    runOf: ["x", "&", "<", "é", "😀"],
+    longRun: 4000,
+    actionId: { idMax: 40 },
+    table: { min: 2, max: 3, side: 80, rows: 6, exact: true },
+    fields: { label: 60, max: 14 },
+    code: 4000,
+    buttons: 60,
+  });
 
   it("renders any reply within every limit, with no mention, no stray < and no link but a Markdown one", () => {
     fc.assert(
