@@ -45,19 +45,22 @@ RUN --mount=type=cache,target=/root/.npm \
 COPY . .
 
 # Fail the build, not the deployment: type errors and broken knowledge packs
-# stop here. Then drop the dev dependencies (typescript, vitest, biome, ...)
-# and better-sqlite3's C sources and object files (about 25 MB; only the
-# compiled better_sqlite3.node is loaded), so the runtime stage can copy
-# node_modules as it is.
+# stop here. Then compile to JavaScript (dist/), so that the image starts
+# without a TypeScript loader, drop the dev dependencies (typescript, tsx,
+# vitest, biome, ...) and better-sqlite3's C sources and object files (about
+# 25 MB; only the compiled better_sqlite3.node is loaded), so the runtime stage
+# can copy node_modules as it is.
 RUN npm run typecheck \
  && node src/bin.js lint \
+ && npm run build \
  && npm prune --omit=dev --no-audit --no-fund \
  && find node_modules/better-sqlite3/build -type f ! -name better_sqlite3.node -delete \
  && rm -rf node_modules/better-sqlite3/deps node_modules/better-sqlite3/src
 
 # ---------------------------------------------------------------------------
-# Stage 2: runtime. Only what `node src/bin.js start` needs; no compiler,
-# no npm cache, no dev dependencies, no tests.
+# Stage 2: runtime. Only what `node dist/src/bin.js start` needs: compiled
+# JavaScript, no TypeScript, no compiler, no npm cache, no dev dependencies,
+# no tests.
 # ---------------------------------------------------------------------------
 FROM node:20-bookworm-slim AS runtime
 
@@ -79,12 +82,12 @@ ENV NODE_ENV=production \
     PORT=3000 \
     DOCKHAND_DB_PATH=/data/dockhand.db
 
-# Production node_modules (pruned in the build stage) and the sources tsx runs
-# directly. Owned by root and read-only for the app: only /data is writable.
+# Production node_modules (pruned in the build stage), the compiled code and
+# the knowledge packs. Owned by root and read-only for the app: only /data is
+# writable.
 COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/package.json /app/tsconfig.json ./
-COPY --from=build /app/src ./src
-COPY --from=build /app/commands ./commands
+COPY --from=build /app/package.json ./
+COPY --from=build /app/dist ./dist
 COPY --from=build /app/knowledge ./knowledge
 
 # The SQLite database lives here; mount a named volume so it outlives the
@@ -99,11 +102,11 @@ USER 10001:10001
 # Exec form, and a small Node.js script rather than curl (which the slim image
 # lacks): exit 0 when /healthz answers 200, else 1.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["node", "/app/src/tools/healthcheck.js"]
+  CMD ["node", "/app/dist/src/tools/healthcheck.js"]
 
 # Exec form with node itself as PID 1, so `docker stop` delivers SIGTERM to
 # Dockhand (no shell in between to swallow it) and it shuts down cleanly.
 # The image behaves like the `dockhand` command: `docker run --rm dockhand lint`
 # or `... dockhand ask "volumes vs bind mounts"` replace the default `start`.
-ENTRYPOINT ["node", "src/bin.js"]
+ENTRYPOINT ["node", "dist/src/bin.js"]
 CMD ["start"]

@@ -1,6 +1,12 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly, so `npx dockhand` works right after `npm install`.
-import { register } from "tsx/esm/api";
+// The compiled JavaScript when it sits next to this file (dist/src/, as the image runs it); otherwise the
+// TypeScript sources through tsx, so that `npx dockhand` works right after `npm install`.
+import { existsSync } from "node:fs";
 
-register();
-await import("./cli.ts");
+if (existsSync(new URL("./cli.js", import.meta.url))) {
+  await import("./cli.js");
+} else {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import("./cli.ts");
+}

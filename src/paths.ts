@@ -1,10 +1,17 @@
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+/** The nearest directory above `from` that holds package.json: the same from src/ and from dist/src/. */
+function rootAbove(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "package.json"))) return dir;
+    if (dirname(dir) === dir) return fileURLToPath(new URL("..", import.meta.url));
+  }
+}
+
 /** The package's own directory, wherever it is installed or run from. */
-export const packageRoot = fileURLToPath(new URL("..", import.meta.url));
+export const packageRoot = rootAbove(fileURLToPath(new URL(".", import.meta.url)));
 
 /** The packs that ship with Dockhand: the Docker entries and the onboarding tracks. */
-export const builtInPacks = [
-  fileURLToPath(new URL("../knowledge/docker", import.meta.url)),
-  fileURLToPath(new URL("../knowledge/tracks", import.meta.url)),
-];
+export const builtInPacks = [join(packageRoot, "knowledge/docker"), join(packageRoot, "knowledge/tracks")];

@@ -256,7 +256,7 @@ async function startChild(kind: "bare" | "dockhand" | "sink", apiUrl: string) {
 
 /** The child: one app on 127.0.0.1, port 0; prints `PORT n`, stops on SIGTERM. */
 async function serve(kind: string, apiUrl: string): Promise<void> {
-  const { silentLogger } = await import("../core/logger.ts");
+  const { silentLogger } = await import("../../src/core/logger.ts");
   let stop: () => Promise<void>;
   let port: number;
   if (kind === "sink") {
@@ -290,14 +290,14 @@ async function serve(kind: string, apiUrl: string): Promise<void> {
 }
 
 /** Dockhand as src/main.ts composes it (assemble()), on a fresh SQLite file, with the Slack adapter in HTTP mode. */
-async function startDockhand(apiUrl: string, log: import("../core/logger.ts").Logger) {
-  const { startSlack } = await import("../adapters/slack/lifecycle.ts");
-  const { assemble } = await import("../assemble.ts");
-  const { systemClock } = await import("../core/clock.ts");
-  const { loadKnowledge } = await import("../core/knowledge/loader.ts");
-  const { SearchIndex } = await import("../core/knowledge/search.ts");
-  const { builtInPacks } = await import("../paths.ts");
-  const { openStore } = await import("../store/index.ts");
+async function startDockhand(apiUrl: string, log: import("../../src/core/logger.ts").Logger) {
+  const { startSlack } = await import("../../src/adapters/slack/lifecycle.ts");
+  const { assemble } = await import("../../src/assemble.ts");
+  const { systemClock } = await import("../../src/core/clock.ts");
+  const { loadKnowledge } = await import("../../src/core/knowledge/loader.ts");
+  const { SearchIndex } = await import("../../src/core/knowledge/search.ts");
+  const { builtInPacks } = await import("../../src/paths.ts");
+  const { openStore } = await import("../../src/store/index.ts");
   type Adapter = Awaited<ReturnType<typeof startSlack>>;
 
   const { kb } = loadKnowledge(builtInPacks);

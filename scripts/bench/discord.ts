@@ -11,8 +11,7 @@
  * synthetic pack (syntheticPack from bench.ts). A "suggest()" column times Dockhand's suggestion
  * function alone on the same queries, to show how much of the round trip is Dockhand's own work.
  *
- * The stand-in lives in test/fakes/discord: a bench tool may borrow it, but it is loaded through a
- * computed specifier, because the container image has no test/ directory and type-checks src/.
+ * The stand-in lives in test/fakes/discord; benchmarks are in scripts/, which the image does not ship.
  * Everything runs in this one process (stand-in, client, Dockhand); all rows share that setup.
  * Options: `--n 2000` interactions per row and round, `--warmup 200`, `--rounds 2`.
  */
@@ -21,16 +20,16 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Client, type ClientOptions, Events, GatewayIntentBits } from "discord.js";
-import { type DiscordAdapter, startDiscord } from "../adapters/discord/lifecycle.ts";
-import { assemble } from "../assemble.ts";
-import { systemClock } from "../core/clock.ts";
-import { type KnowledgeBase, loadKnowledge } from "../core/knowledge/loader.ts";
-import { SearchIndex } from "../core/knowledge/search.ts";
-import { silentLogger } from "../core/logger.ts";
-import { suggest } from "../core/suggest.ts";
-import { builtInPacks } from "../paths.ts";
-import { openStore } from "../store/index.ts";
-import { syntheticPack } from "./bench.ts";
+import { type DiscordAdapter, startDiscord } from "../../src/adapters/discord/lifecycle.ts";
+import { assemble } from "../../src/assemble.ts";
+import { systemClock } from "../../src/core/clock.ts";
+import { type KnowledgeBase, loadKnowledge } from "../../src/core/knowledge/loader.ts";
+import { SearchIndex } from "../../src/core/knowledge/search.ts";
+import { silentLogger } from "../../src/core/logger.ts";
+import { suggest } from "../../src/core/suggest.ts";
+import { builtInPacks } from "../../src/paths.ts";
+import { openStore } from "../../src/store/index.ts";
+import { syntheticPack } from "../../src/tools/bench.ts";
 
 /** What this bench uses of test/fakes/discord/standin.ts (typed here; see the header). */
 interface Standin {
