@@ -7,25 +7,38 @@ import type { SlackAdapter } from "./adapters/slack/lifecycle.ts";
 import { SLACK_EVENTS_PATH } from "./adapters/slack/manifest.ts";
 import { assemble } from "./assemble.ts";
 import { type Config, loadConfig, platformStatus } from "./config.ts";
-import { systemClock } from "./core/clock.ts";
+import { type Clock, systemClock } from "./core/clock.ts";
+import type { Dispatcher } from "./core/dispatch.ts";
 import { blocking, formatProblem, loadKnowledge } from "./core/knowledge/loader.ts";
 import { SearchIndex } from "./core/knowledge/search.ts";
 import { createLogger, type Logger } from "./core/logger.ts";
 import type { Member, Messenger } from "./core/onboarding/model.ts";
+import type { OnboardingService } from "./core/onboarding/service.ts";
+import type { Platform } from "./core/platform.ts";
 import type { Poster } from "./core/quiz/model.ts";
 import { cleanText } from "./core/sanitize.ts";
 import { validateTimezone } from "./core/schedule/recurrence.ts";
+import type { Scheduler } from "./core/schedule/scheduler.ts";
 import { Metrics } from "./ops/metrics.ts";
 import { installSafetyNet } from "./ops/safety-net.ts";
 import { type Check, type OpsServer, startOpsServer } from "./ops/server.ts";
+import { nextSignal, shutdown } from "./ops/signals.ts";
 import { builtInPacks } from "./paths.ts";
-import { openStore, type Platform } from "./store/index.ts";
+import { openStore, type Store } from "./store/index.ts";
 
 /** Thrown for a start-up problem that a person fixes by changing settings or files. */
 export class StartupError extends Error {}
 
+/** The chat adapters, once they are connected. */
+interface Adapters {
+  slack?: SlackAdapter;
+  discord?: DiscordAdapter;
+}
+
+type Io = { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream };
+
 /** The composition root: config → logger → knowledge → store → core → adapters. */
-export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }) {
+export async function start(io: Io) {
   let config: Config;
   try {
     config = loadConfig();
@@ -41,14 +54,15 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
     pretty: chat ? io.stderr.isTTY === true : io.stdout.isTTY === true,
     destination: chat ? 2 : 1,
   });
-
-  const slackWanted = platforms.some((p) => p.platform === "slack" && p.configured);
-  const slackHttp = slackWanted && !config.slack.appToken;
-  const discordWanted = platforms.some((p) => p.platform === "discord" && p.configured);
+  const wanted = {
+    slack: platforms.some((p) => p.platform === "slack" && p.configured),
+    discord: platforms.some((p) => p.platform === "discord" && p.configured),
+  };
+  const adapters: Adapters = {};
   const metrics = new Metrics({
     adapters: () => ({
-      ...(slackWanted ? { slack: slack?.ready === true } : {}),
-      ...(discordWanted ? { discord: discord?.ready === true } : {}),
+      ...(wanted.slack ? { slack: adapters.slack?.ready === true } : {}),
+      ...(wanted.discord ? { discord: adapters.discord?.ready === true } : {}),
     }),
   });
   // From here on, nothing that escapes a handler goes unnoticed: during start-up it stops the
@@ -63,6 +77,136 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
     },
   });
 
+  const { kb, search, store, timezone } = await openCore(config, log);
+  const interactive = io.stdin.isTTY === true && io.stdout.isTTY === true;
+  const chatUi = terminalChat(io, interactive);
+  const clock = systemClock;
+  const core = assemble({
+    kb,
+    search,
+    store,
+    clock,
+    log,
+    ...routeByPlatform(chatUi, adapters),
+    admins: config.admins,
+    timezone,
+    quiz: config.quiz,
+    onboarding: config.onboarding,
+    telemetry: metrics,
+  });
+  const scheduler = core.scheduler(`${hostname()}-${process.pid}`);
+  const say = (line: string) => io.stderr.write(`${line}\n`);
+  say(
+    `Dockhand: ${kb.entries.length} knowledge entries, ${kb.tracks.length} track(s); store: ${store.dialect === "postgres" ? "PostgreSQL" : config.sqlitePath}`,
+  );
+  const health = watchStore(store, log);
+
+  // Everything opened so far is closed again if start-up fails half-way.
+  let ops: OpsServer | undefined;
+  const closeAll = async () => {
+    health.stop();
+    await scheduler.stop();
+    await Promise.allSettled([adapters.slack?.stop(), adapters.discord?.stop()]);
+    await ops?.close();
+    await store.close();
+  };
+  try {
+    if (config.port !== undefined) {
+      ops = await startOps(config.port, {
+        log,
+        metrics,
+        health: health.check,
+        wanted,
+        adapters,
+        slackHttp: wanted.slack && !config.slack.appToken,
+      });
+    }
+    await startPlatforms({
+      config,
+      wanted,
+      adapters,
+      dispatcher: core.dispatcher,
+      onboarding: core.onboarding,
+      store,
+      log,
+      clock,
+      metrics,
+    });
+  } catch (err) {
+    await closeAll().catch(() => undefined);
+    throw err instanceof StartupError ? err : new StartupError((err as Error).message);
+  }
+  for (const p of platforms) {
+    const started = adapters[p.platform as keyof Adapters];
+    say(`  ${p.platform}: ${started ? `connected; ${p.why}` : p.why}`);
+  }
+  if (ops) say(`  http: /healthz, /readyz and /metrics on port ${ops.port}`);
+
+  await run({ adapters, ops, scheduler, net, log, closeAll, say, interactive, chatUi, dispatcher: core.dispatcher });
+}
+
+/** A service runs until SIGTERM or SIGINT; the terminal chat answers until its input ends. Both close everything. */
+async function run(o: {
+  adapters: Adapters;
+  ops: OpsServer | undefined;
+  scheduler: Scheduler;
+  net: ReturnType<typeof installSafetyNet>;
+  log: Logger;
+  closeAll: () => Promise<void>;
+  say: (line: string) => void;
+  interactive: boolean;
+  chatUi: ConsoleChat;
+  dispatcher: Dispatcher;
+}): Promise<void> {
+  if (o.adapters.slack || o.adapters.discord || o.ops) {
+    // A service: run until SIGTERM or SIGINT, then stop taking work, finish what is in flight and close.
+    o.scheduler.start(15_000);
+    o.say(
+      o.adapters.slack || o.adapters.discord
+        ? "Dockhand is running. Ctrl-C stops it."
+        : "Dockhand is running as a service with no chat platform connected (set Slack or Discord tokens; see README.md).",
+    );
+    o.net.started();
+    const signal = await nextSignal();
+    await shutdown(signal, { log: o.log, ops: o.ops, closeAll: o.closeAll, say: o.say });
+    o.net.uninstall();
+    return;
+  }
+  try {
+    o.say(
+      o.interactive
+        ? "No chat platform connected: this is the terminal chat. Try /docker volumes vs bind mounts (numbers press buttons, Ctrl-D quits). See README.md to connect Slack or Discord."
+        : "No chat platform connected: answering standard input line by line (see README.md to connect Slack or Discord).",
+    );
+    o.scheduler.start(15_000);
+    o.net.started();
+    await o.chatUi.run(o.dispatcher);
+  } finally {
+    o.net.uninstall();
+    await o.closeAll();
+    o.log.flush?.();
+  }
+}
+
+/** The terminal chat: the person at the keyboard is an admin of their own single-user workspace. */
+function terminalChat(io: Io, interactive: boolean): ConsoleChat {
+  return new ConsoleChat({
+    input: io.stdin,
+    output: io.stdout,
+    interactive,
+    caller: {
+      platform: "console",
+      workspaceId: "local",
+      channelId: "terminal",
+      userId: "console",
+      userName: "you",
+      platformAdmin: true,
+    },
+  });
+}
+
+/** Knowledge, search, the store and the default time zone; a problem a person can fix stops start-up. */
+async function openCore(config: Config, log: Logger) {
   const { kb, problems: found } = loadKnowledge([...builtInPacks, ...config.knowledgeDirs.map((d) => resolve(d))]);
   const problems = blocking(found);
   if (found.length > problems.length) {
@@ -77,273 +221,173 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
     );
   }
   const search = new SearchIndex(kb);
-  let store: Awaited<ReturnType<typeof openStore>>;
+  let store: Store;
   try {
     store = await openStore({ url: config.databaseUrl, sqlitePath: config.sqlitePath });
   } catch (err) {
     throw new StartupError((err as Error).message);
   }
-
   let timezone: string;
   try {
     timezone = validateTimezone(config.timezone);
   } catch (err) {
+    await store.close();
     throw new StartupError(`DOCKHAND_TIMEZONE: ${(err as Error).message}`);
   }
-  const interactive = io.stdin.isTTY === true && io.stdout.isTTY === true;
-  const chatUi = new ConsoleChat({
-    input: io.stdin,
-    output: io.stdout,
-    interactive,
-    caller: {
-      platform: "console",
-      workspaceId: "local",
-      channelId: "terminal",
-      userId: "console",
-      userName: "you",
-      platformAdmin: true,
-    },
-  });
-  const clock = systemClock;
-  // Quiz posts and onboarding DMs go out through the platform of the channel or member.
-  let slack: SlackAdapter | undefined;
-  let discord: DiscordAdapter | undefined;
+  return { kb, search, store, timezone };
+}
+
+/** Quiz posts and onboarding DMs go out through the platform of the channel or member. */
+function routeByPlatform(chatUi: ConsoleChat, adapters: Adapters): { poster: Poster; messenger: Messenger } {
   const adapterFor = (platform: Platform): { poster: Poster; messenger: Messenger } => {
     if (platform === "console") return chatUi;
-    const adapter = platform === "slack" ? slack : discord;
+    const adapter = adapters[platform];
     if (!adapter) throw new Error(`the ${platform} adapter is not connected`);
     return adapter;
   };
-  const poster: Poster = {
-    post: (ch, r) => adapterFor(ch.platform).poster.post(ch, r),
-    update: (ch, ref, r) => adapterFor(ch.platform).poster.update(ch, ref, r),
+  return {
+    poster: {
+      post: (ch, r) => adapterFor(ch.platform).poster.post(ch, r),
+      update: (ch, ref, r) => adapterFor(ch.platform).poster.update(ch, ref, r),
+    },
+    messenger: {
+      dm: (m, r) => adapterFor(m.platform).messenger.dm(m, r),
+      notice: (c, m, r) => adapterFor(m.platform).messenger.notice(c, m, r),
+    },
   };
-  const messenger: Messenger = {
-    dm: (m, r) => adapterFor(m.platform).messenger.dm(m, r),
-    notice: (c, m, r) => adapterFor(m.platform).messenger.notice(c, m, r),
-  };
-  const s = config.slack;
-  const d = config.discord;
-  const {
-    dispatcher,
-    onboarding,
-    scheduler: makeScheduler,
-  } = assemble({
-    kb,
-    search,
-    store,
-    clock,
-    log,
-    poster,
-    messenger,
-    admins: config.admins,
-    timezone,
-    quiz: config.quiz,
-    onboarding: config.onboarding,
-    telemetry: metrics,
-  });
-  const scheduler = makeScheduler(`${hostname()}-${process.pid}`);
-  const say = (line: string) => io.stderr.write(`${line}\n`);
-  say(
-    `Dockhand: ${kb.entries.length} knowledge entries, ${kb.tracks.length} track(s); store: ${store.dialect === "postgres" ? "PostgreSQL" : config.sqlitePath}`,
-  );
+}
 
-  // The store's health, logged when it changes: a database that stops taking writes, or a SQLite
-  // file deleted under the running process, shows in the log as well as in /healthz.
-  let lastStoreProblem: string | undefined;
-  const storeHealth = async () => {
-    const check = await store.health();
-    const problem = check.ok ? undefined : (check.detail ?? "failing");
-    if (problem !== lastStoreProblem) {
+/**
+ * The store's health, logged when it changes: a database that stops taking writes, or a SQLite
+ * file deleted under the running process, shows in the log as well as in /healthz.
+ */
+function watchStore(store: Store, log: Logger) {
+  let lastProblem: string | undefined;
+  const check = async () => {
+    const result = await store.health();
+    const problem = result.ok ? undefined : (result.detail ?? "failing");
+    if (problem !== lastProblem) {
       if (problem) log.error({ problem }, "the database is not healthy");
       else log.info("the database is healthy again");
-      lastStoreProblem = problem;
+      lastProblem = problem;
     }
-    return check;
+    return result;
   };
-  const storeWatch = setInterval(() => void storeHealth().catch(() => undefined), STORE_WATCH_MS);
-  storeWatch.unref();
+  const timer = setInterval(() => void check().catch(() => undefined), STORE_WATCH_MS);
+  timer.unref();
+  return { check, stop: () => clearInterval(timer) };
+}
 
-  // Everything opened so far is closed again if start-up fails half-way.
-  let ops: OpsServer | undefined;
-  const closeAll = async () => {
-    clearInterval(storeWatch);
-    await scheduler.stop();
-    await Promise.allSettled([slack?.stop(), discord?.stop()]);
-    await ops?.close();
-    await store.close();
-  };
-  try {
-    if (config.port !== undefined) {
-      ops = await startOpsServer({
-        port: config.port,
-        log,
-        metrics,
-        health: async () => ({ process: { ok: true }, store: await storeHealth() }),
-        ready: () => readiness({ slackWanted, discordWanted, slack, discord }),
-        ...(slackHttp
-          ? {
-              platform: {
-                [SLACK_EVENTS_PATH]: (req: IncomingMessage, res: ServerResponse) => {
-                  if (slack?.httpHandler) slack.httpHandler(req, res);
-                  else res.writeHead(503, { "retry-after": "5" }).end();
-                },
-              },
-            }
-          : {}),
-      });
-    }
-    const welcome = (m: Member, channelId?: string) =>
-      onboarding.welcome({ ...m, userName: cleanText(m.userName) }, channelId).then(() => undefined);
-    if (slackWanted && s.botToken) {
-      // Loaded only when Slack is configured, so the terminal chat starts quickly.
-      const { startSlack } = await import("./adapters/slack/lifecycle.ts");
-      try {
-        slack = await startSlack({
-          dispatcher,
-          events: store,
-          log,
-          clock,
-          graceMs: config.quiz.graceMs,
-          // A few quick retries: without a network, start-up fails in seconds instead of retrying for minutes.
-          webRetries: 3,
-          ...(s.apiUrl ? { apiUrl: s.apiUrl } : {}),
-          mode: s.appToken
-            ? { kind: "socket", botToken: s.botToken, appToken: s.appToken }
-            : { kind: "http", botToken: s.botToken, signingSecret: s.signingSecret as string, port: "external" },
-          // member_joined_channel fires for every channel the bot is in: welcome only in the onboarding channel.
-          onMemberJoined: (m, w) =>
-            w.event === "team_join" || (config.onboarding.channelId && w.channelId === config.onboarding.channelId)
-              ? welcome(m, w.channelId)
-              : Promise.resolve(),
-        });
-      } catch (err) {
-        const message = (err as Error).message;
-        const hint = /request error|fetch failed|ENOTFOUND|ECONNREFUSED/i.test(message)
-          ? " (Slack's Web API could not be reached: check the network, a proxy, or SLACK_API_URL)"
-          : /invalid_auth|not_authed|token_revoked|account_inactive/.test(message)
-            ? " (SLACK_BOT_TOKEN was refused: copy the Bot User OAuth Token again)"
-            : "";
-        throw new StartupError(`Slack did not start: ${message}${hint}`);
-      }
-    }
-    if (discordWanted && d.token && d.applicationId) {
-      const { startDiscord } = await import("./adapters/discord/lifecycle.ts");
-      discord = await startDiscord({
+/** /healthz, /readyz and /metrics, and Slack's HTTP receiver when Slack runs without Socket Mode. */
+function startOps(
+  port: number,
+  o: {
+    log: Logger;
+    metrics: Metrics;
+    health: () => Promise<Check>;
+    wanted: { slack: boolean; discord: boolean };
+    adapters: Adapters;
+    slackHttp: boolean;
+  },
+): Promise<OpsServer> {
+  return startOpsServer({
+    port,
+    log: o.log,
+    metrics: o.metrics,
+    health: async () => ({ process: { ok: true }, store: await o.health() }),
+    ready: () => readiness(o.wanted, o.adapters),
+    ...(o.slackHttp
+      ? {
+          platform: {
+            [SLACK_EVENTS_PATH]: (req: IncomingMessage, res: ServerResponse) => {
+              const handler = o.adapters.slack?.httpHandler;
+              if (handler) handler(req, res);
+              else res.writeHead(503, { "retry-after": "5" }).end();
+            },
+          },
+        }
+      : {}),
+  });
+}
+
+/** Connects the configured chat platforms; each is loaded only when configured, so the terminal chat starts quickly. */
+async function startPlatforms(o: {
+  config: Config;
+  wanted: { slack: boolean; discord: boolean };
+  adapters: Adapters;
+  dispatcher: Dispatcher;
+  onboarding: OnboardingService;
+  store: Store;
+  log: Logger;
+  clock: Clock;
+  metrics: Metrics;
+}): Promise<void> {
+  const { config, dispatcher, store, log, clock } = o;
+  const s = config.slack;
+  const d = config.discord;
+  const welcome = (m: Member, channelId?: string) =>
+    o.onboarding.welcome({ ...m, userName: cleanText(m.userName) }, channelId).then(() => undefined);
+  if (o.wanted.slack && s.botToken) {
+    const { startSlack } = await import("./adapters/slack/lifecycle.ts");
+    try {
+      o.adapters.slack = await startSlack({
         dispatcher,
         events: store,
         log,
         clock,
-        token: d.token,
-        applicationId: d.applicationId,
-        ...(d.apiUrl ? { apiUrl: d.apiUrl } : {}),
         graceMs: config.quiz.graceMs,
-        telemetry: metrics,
-        ...(config.onboarding.welcome ? { onMemberJoined: (m: Member) => welcome(m) } : {}),
+        // A few quick retries: without a network, start-up fails in seconds instead of retrying for minutes.
+        webRetries: 3,
+        ...(s.apiUrl ? { apiUrl: s.apiUrl } : {}),
+        mode: s.appToken
+          ? { kind: "socket", botToken: s.botToken, appToken: s.appToken }
+          : { kind: "http", botToken: s.botToken, signingSecret: s.signingSecret as string, port: "external" },
+        // member_joined_channel fires for every channel the bot is in: welcome only in the onboarding channel.
+        onMemberJoined: (m, w) =>
+          w.event === "team_join" || (config.onboarding.channelId && w.channelId === config.onboarding.channelId)
+            ? welcome(m, w.channelId)
+            : Promise.resolve(),
       });
+    } catch (err) {
+      throw new StartupError(`Slack did not start: ${slackHint((err as Error).message)}`);
     }
-  } catch (err) {
-    await closeAll().catch(() => undefined);
-    throw err instanceof StartupError ? err : new StartupError((err as Error).message);
   }
-  for (const p of platforms) {
-    const started = (p.platform === "slack" && slack) || (p.platform === "discord" && discord);
-    say(`  ${p.platform}: ${started ? `connected; ${p.why}` : p.why}`);
+  if (o.wanted.discord && d.token && d.applicationId) {
+    const { startDiscord } = await import("./adapters/discord/lifecycle.ts");
+    o.adapters.discord = await startDiscord({
+      dispatcher,
+      events: store,
+      log,
+      clock,
+      token: d.token,
+      applicationId: d.applicationId,
+      ...(d.apiUrl ? { apiUrl: d.apiUrl } : {}),
+      graceMs: config.quiz.graceMs,
+      telemetry: o.metrics,
+      ...(config.onboarding.welcome ? { onMemberJoined: (m: Member) => welcome(m) } : {}),
+    });
   }
-  if (ops) say(`  http: /healthz, /readyz and /metrics on port ${ops.port}`);
+}
 
-  if (slack || discord || ops) {
-    // A service: run until SIGTERM or SIGINT, then stop taking work, finish what is in flight and close.
-    scheduler.start(15_000);
-    say(
-      slack || discord
-        ? "Dockhand is running. Ctrl-C stops it."
-        : "Dockhand is running as a service with no chat platform connected (set Slack or Discord tokens; see README.md).",
-    );
-    net.started();
-    const signal = await nextSignal();
-    await shutdown(signal, { log, ops, closeAll, say });
-    net.uninstall();
-    return;
-  }
-  try {
-    say(
-      interactive
-        ? "No chat platform connected: this is the terminal chat. Try /docker volumes vs bind mounts (numbers press buttons, Ctrl-D quits). See README.md to connect Slack or Discord."
-        : "No chat platform connected: answering standard input line by line (see README.md to connect Slack or Discord).",
-    );
-    scheduler.start(15_000);
-    net.started();
-    await chatUi.run(dispatcher);
-  } finally {
-    net.uninstall();
-    await closeAll();
-    log.flush?.();
-  }
+/** Slack's start-up error, with what to check when it names a network or token problem. */
+function slackHint(message: string): string {
+  const hint = /request error|fetch failed|ENOTFOUND|ECONNREFUSED/i.test(message)
+    ? " (Slack's Web API could not be reached: check the network, a proxy, or SLACK_API_URL)"
+    : /invalid_auth|not_authed|token_revoked|account_inactive/.test(message)
+      ? " (SLACK_BOT_TOKEN was refused: copy the Bot User OAuth Token again)"
+      : "";
+  return `${message}${hint}`;
 }
 
 /** How often the store's health is checked when nobody asks /healthz. */
 const STORE_WATCH_MS = 30_000;
 
-/** Shutdown must finish within this; the hard stop comes a little earlier than the 10 s promised. */
-export const SHUTDOWN_DEADLINE_MS = 9_000;
-
-function nextSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (sig: NodeJS.Signals) => {
-      process.off("SIGINT", on);
-      process.off("SIGTERM", on);
-      resolve(sig);
-    };
-    process.on("SIGINT", on);
-    process.on("SIGTERM", on);
-  });
-}
-
-/**
- * Stops taking new work (health checks turn 503, the scheduler and adapters stop), waits for work
- * in flight, then closes the adapters and the database. A second signal, or the deadline, exits at once.
- */
-async function shutdown(
-  signal: NodeJS.Signals,
-  o: { log: Logger; ops: OpsServer | undefined; closeAll: () => Promise<void>; say: (line: string) => void },
-): Promise<void> {
-  const started = Date.now();
-  o.say(`${signal}: stopping (finishing work in flight; a second signal stops at once)`);
-  o.log.info({ signal }, "shutting down");
-  const now = (sig: NodeJS.Signals) => {
-    o.log.warn({ signal: sig }, "second signal: exiting at once");
-    o.log.flush?.();
-    process.exit(sig === "SIGINT" ? 130 : 143);
-  };
-  process.once("SIGINT", now);
-  process.once("SIGTERM", now);
-  const deadline = setTimeout(() => {
-    o.log.error({ afterMs: SHUTDOWN_DEADLINE_MS }, "shutdown did not finish in time; exiting");
-    o.log.flush?.();
-    process.exit(1);
-  }, SHUTDOWN_DEADLINE_MS);
-  try {
-    await o.ops?.drain();
-    await o.closeAll();
-    o.log.info({ tookMs: Date.now() - started }, "stopped");
-    o.log.flush?.();
-  } finally {
-    clearTimeout(deadline);
-  }
-}
-
-function readiness(a: {
-  slackWanted: boolean;
-  discordWanted: boolean;
-  slack: SlackAdapter | undefined;
-  discord: DiscordAdapter | undefined;
-}): Record<string, Check> {
+function readiness(wanted: { slack: boolean; discord: boolean }, a: Adapters): Record<string, Check> {
   const checks: Record<string, Check> = {};
-  if (a.slackWanted) checks.slack = a.slack?.ready ? { ok: true } : { ok: false, detail: "not connected to Slack" };
-  if (a.discordWanted)
+  if (wanted.slack) checks.slack = a.slack?.ready ? { ok: true } : { ok: false, detail: "not connected to Slack" };
+  if (wanted.discord)
     checks.discord = a.discord?.ready ? { ok: true } : { ok: false, detail: "not connected to Discord" };
-  if (!a.slackWanted && !a.discordWanted)
+  if (!wanted.slack && !wanted.discord)
     checks.chat = { ok: false, detail: "no chat platform configured: set Slack or Discord tokens (see README.md)" };
   return checks;
 }
