@@ -124,6 +124,75 @@ function resolveLocal(from: string, specifier: string): string | undefined {
   return target;
 }
 
+const MAX_FILE_LINES = 400;
+const MAX_FUNCTION_LINES = 120;
+/** Files allowed over the line limit for now, with what splitting them means. The list can only shrink. */
+const OVERSIZED = new Set([
+  // The search tiers (exact, comparison, ranked, passages, abstain): one file per tier.
+  "src/core/knowledge/search.ts",
+]);
+
+/** Functions (declarations, methods, arrows) longer than the limit, with their first line. */
+function longFunctions(file: string, text: string): { name: string; line: number; lines: number }[] {
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const out: { name: string; line: number; lines: number }[] = [];
+  const visit = (node: ts.Node) => {
+    if (ts.isFunctionLike(node) && "body" in node && node.body) {
+      const first = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line;
+      const last = sf.getLineAndCharacterOfPosition(node.end).line;
+      const name = node.name?.getText(sf) ?? "(anonymous)";
+      if (last - first + 1 > MAX_FUNCTION_LINES) out.push({ name, line: first + 1, lines: last - first + 1 });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+/** The import circles among `files` (strongly connected components of two or more files), each sorted. */
+function circles(files: string[]): string[][] {
+  const edges = new Map<string, string[]>();
+  for (const file of files) {
+    const targets = scanOf(file).imports.flatMap((imp) => {
+      const to = resolveLocal(file, imp.specifier);
+      return to && files.includes(to) ? [to] : [];
+    });
+    edges.set(file, targets);
+  }
+  // Tarjan's algorithm.
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  let next = 0;
+  const connect = (v: string) => {
+    index.set(v, next);
+    low.set(v, next);
+    next += 1;
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v) ?? []) {
+      if (!index.has(w)) {
+        connect(w);
+        low.set(v, Math.min(low.get(v) as number, low.get(w) as number));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v) as number, index.get(w) as number));
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop() as string;
+        onStack.delete(w);
+        component.push(rel(w));
+      } while (w !== v);
+      if (component.length > 1) found.push(component.sort());
+    }
+  };
+  for (const file of files) if (!index.has(file)) connect(file);
+  return found;
+}
+
 describe("boundaries of the platform-neutral core (commands/ and src/core/)", () => {
   it("finds the files it guards", () => {
     expect(neutral.map(rel)).toEqual(expect.arrayContaining(["commands/index.ts", "src/core/dispatch.ts"]));
@@ -182,6 +251,49 @@ describe("boundaries of the platform-neutral core (commands/ and src/core/)", ()
   });
 });
 
+describe("the layout: one home per feature", () => {
+  const everything = [...sourceFiles("src"), ...sourceFiles("commands")].filter((f) => /\.(ts|mts|cts)$/.test(f));
+  /** Every local import (types included) that lands in `target`, as "file:line → specifier". */
+  const importsInto = (files: string[], target: RegExp) =>
+    files.flatMap((file) =>
+      scanOf(file)
+        .imports.filter((imp) => {
+          const to = resolveLocal(file, imp.specifier);
+          return to !== undefined && target.test(rel(to));
+        })
+        .map((imp) => `${rel(file)}:${imp.line} → ${imp.specifier}`),
+    );
+
+  it("src/core and commands/ use the features' ports, never src/store (types included)", () => {
+    expect(importsInto(neutral, /^src\/store\//)).toEqual([]);
+  });
+
+  it("adapters do not import src/store either (they get the ports they need)", () => {
+    expect(importsInto(sourceFiles("src/adapters"), /^src\/store\//)).toEqual([]);
+  });
+
+  it("nothing that ships imports test code", () => {
+    expect(importsInto(everything, /^test\//)).toEqual([]);
+  });
+
+  it("has no import circle (type-only imports count: they tie the files together as much)", () => {
+    expect(circles(everything)).toEqual([]);
+  });
+
+  it(`keeps files to ${MAX_FILE_LINES} lines and functions to ${MAX_FUNCTION_LINES} in src/ and commands/`, () => {
+    const problems: string[] = [];
+    for (const file of everything) {
+      const text = fs.readFileSync(file, "utf8");
+      const lines = text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
+      if (lines > MAX_FILE_LINES && !OVERSIZED.has(rel(file))) problems.push(`${rel(file)}: ${lines} lines`);
+      if (lines <= MAX_FILE_LINES && OVERSIZED.has(rel(file)))
+        problems.push(`${rel(file)} fits now: take it off OVERSIZED`);
+      for (const f of longFunctions(file, text)) problems.push(`${rel(file)}:${f.line} ${f.name}: ${f.lines} lines`);
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
 describe("the environment", () => {
   it("is read only by src/config.ts", () => {
     const readers = sourceFiles("src")
@@ -228,6 +340,20 @@ describe("the scanner itself", () => {
       { specifier: "node:http", typeOnly: false, line: 7 },
     ]);
     expect(s.envReads).toEqual([8, 9, 10]);
+  });
+
+  it("finds an import circle, types included, and a function over the limit", () => {
+    const a = path.join(tmp, "a.ts");
+    const b = path.join(tmp, "b.ts");
+    const c = path.join(tmp, "c.ts");
+    fs.writeFileSync(a, 'import type { B } from "./b.ts";\nexport type A = B;\n');
+    fs.writeFileSync(b, 'import { c } from "./c.ts";\nexport type B = number;\nexport const b = c;\n');
+    fs.writeFileSync(
+      c,
+      `import type { A } from "./a.ts";\nexport const c = 1;\nexport function long() {\n${"  void 0;\n".repeat(130)}}\n`,
+    );
+    expect(circles([a, b, c]).map((circle) => circle.map((f) => path.basename(f)))).toEqual([["a.ts", "b.ts", "c.ts"]]);
+    expect(longFunctions(c, fs.readFileSync(c, "utf8"))).toEqual([{ name: "long", line: 3, lines: 132 }]);
   });
 
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

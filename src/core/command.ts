@@ -1,10 +1,10 @@
 import type { AnswersService } from "./answers/service.ts";
+import type { Caller } from "./caller.ts";
 import type { Clock } from "./clock.ts";
 import type { KnowledgeBase } from "./knowledge/loader.ts";
 import type { SearchIndex } from "./knowledge/search.ts";
 import type { Logger } from "./logger.ts";
 import type { OnboardingService } from "./onboarding/service.ts";
-import type { Platform } from "./platform.ts";
 import type { QuizService } from "./quiz/service.ts";
 import type { Reply } from "./reply.ts";
 import type { SuggestKind } from "./suggest.ts";
@@ -35,17 +35,6 @@ type ValueOf<O extends OptionSpec> = O extends { type: "integer" }
 export type OptionsOf<S extends OptionSpecs> = {
   [K in keyof S]: S[K] extends { required: true } ? ValueOf<S[K]> : ValueOf<S[K]> | undefined;
 };
-
-/** Who is asking, where. Adapters fill it from the platform event. */
-export interface Caller {
-  platform: Platform;
-  workspaceId: string;
-  channelId: string;
-  userId: string;
-  userName: string;
-  /** True when the platform says so (Discord Manage Server, Slack admin/owner); config adds more. */
-  platformAdmin: boolean;
-}
 
 /** Everything a handler may use. Built once in the composition root. */
 export interface Context {
@@ -99,6 +88,5 @@ export function defineCommand<S extends OptionSpecs>(command: Command<S>): Comma
   return command;
 }
 
-export function isAdmin(caller: Caller, ctx: Pick<Context, "admins">): boolean {
-  return caller.platformAdmin || ctx.admins.has(caller.userId) || ctx.admins.has(`${caller.platform}:${caller.userId}`);
-}
+export type { Caller } from "./caller.ts";
+export { isAdmin } from "./caller.ts";

@@ -1,6 +1,6 @@
 import { encodeAction } from "../actions.ts";
+import type { Caller } from "../caller.ts";
 import type { Clock } from "../clock.ts";
-import type { Caller } from "../command.ts";
 import type { KnowledgeBase } from "../knowledge/loader.ts";
 import { normalKey } from "../knowledge/normalize.ts";
 import type { Passage } from "../knowledge/passages.ts";

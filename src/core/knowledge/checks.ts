@@ -1,6 +1,6 @@
-import type { KnowledgeBase, Problem } from "./loader.ts";
 import { normalKey } from "./normalize.ts";
 import { headingKey } from "./sections.ts";
+import type { KnowledgeBase, Problem } from "./types.ts";
 
 const LINK = /\[[^\]]*\]\(([^)\s]+)\)/g;
 

@@ -5,24 +5,15 @@ import type { z } from "zod";
 import { checkKnowledge } from "./checks.ts";
 import { type Entry, frontmatterSchema, type Track, trackSchema } from "./schema.ts";
 import { parseSections, SECTION_MAX, type Section } from "./sections.ts";
+import type { KnowledgeBase, Problem } from "./types.ts";
+
+export type { KnowledgeBase, Problem } from "./types.ts";
 
 /** The largest entry or track file a pack may hold. */
 export const MAX_FILE_BYTES = 256 * 1024;
 
 function formatBytes(n: number): string {
   return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`;
-}
-
-/** One thing wrong in a pack, named by file and field so that a person can fix it. */
-export interface Problem {
-  file: string;
-  field?: string;
-  message: string;
-  /**
-   * A flaw `dockhand lint` fails on but that does not stop the pack from answering (two sections
-   * asking the same question): start-up and `ask` load the pack anyway and only count these.
-   */
-  lintOnly?: boolean;
 }
 
 /** The problems that stop a pack from loading (every problem but the lint-only ones). */
@@ -32,14 +23,6 @@ export function blocking(problems: Problem[]): Problem[] {
 
 export function formatProblem(p: Problem): string {
   return p.field ? `${p.file}: ${p.field}: ${p.message}` : `${p.file}: ${p.message}`;
-}
-
-/** The validated knowledge of all packs, later packs layered over earlier ones. */
-export interface KnowledgeBase {
-  entries: Entry[];
-  byId: Map<string, Entry>;
-  tracks: Track[];
-  packs: string[];
 }
 
 export interface LoadResult {

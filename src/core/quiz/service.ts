@@ -1,5 +1,5 @@
+import type { Caller } from "../caller.ts";
 import type { Clock } from "../clock.ts";
-import type { Caller } from "../command.ts";
 import { UserError } from "../errors.ts";
 import type { KnowledgeBase } from "../knowledge/loader.ts";
 import type { Logger } from "../logger.ts";
