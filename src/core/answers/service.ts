@@ -8,6 +8,7 @@ import type { Entry } from "../knowledge/schema.ts";
 import type { SearchIndex } from "../knowledge/search.ts";
 import { notice, type Reply, reply } from "../reply.ts";
 import { type Telemetry, timedSearch } from "../telemetry.ts";
+import { userText } from "../user-text.ts";
 import { builtComparisonReply, entryReply, passageReply } from "./render.ts";
 import type { AnswersRepo } from "./repo.ts";
 
@@ -72,7 +73,7 @@ export class AnswersService {
     }
     if (result.kind === "suggestions") {
       return reply({
-        text: `I am not sure which topic “${question}” is about. Did you mean one of these?`,
+        text: `I am not sure which topic “${userText(question)}” is about. Did you mean one of these?`,
         buttons: result.hits
           .slice(0, 5)
           .map((h) => ({ label: h.entry.title, action: encodeAction({ kind: "entry", entry: h.entry.id }) })),
@@ -83,7 +84,7 @@ export class AnswersService {
     const fallbackTopics = starters.length > 0 ? starters : kb.entries.slice(0, 5);
     return {
       ...notice(
-        `I have nothing on “${question}” in the knowledge packs, so it has been noted for the team's gaps report. Try a Docker topic, or browse with \`/docker topics\`.`,
+        `I have nothing on “${userText(question)}” in the knowledge packs, so it has been noted for the team's gaps report. Try a Docker topic, or browse with \`/docker topics\`.`,
       ),
       buttons: fallbackTopics.map((e) => ({ label: e.title, action: encodeAction({ kind: "entry", entry: e.id }) })),
     };
@@ -156,7 +157,7 @@ export class AnswersService {
         const why = [r.unanswered > 0 ? `${r.unanswered} unanswered` : "", r.downvotes > 0 ? `${r.downvotes} 👎` : ""]
           .filter(Boolean)
           .join(", ");
-        return `“${r.query}”: asked ${r.asked}× (${why})`;
+        return `“${userText(r.query)}”: asked ${r.asked}× (${why})`;
       }),
       context: "Add an entry or an alias to a knowledge pack to close a gap.",
       visibility: "ephemeral",

@@ -1,5 +1,6 @@
 import type { KnowledgeBase } from "../knowledge/loader.ts";
 import { notice, type Reply, reply } from "../reply.ts";
+import { userText } from "../user-text.ts";
 import type { TeamRow } from "./model.ts";
 
 /** `onboard team`: who is on which step, and who has had no progress for `stallDays` or more. */
@@ -16,7 +17,7 @@ export function teamReply(rows: TeamRow[], kb: KnowledgeBase, at: Date, stallDay
       const idle = days(r.lastActivityAt);
       const stalled = r.status !== "finished" && r.status !== "stopped" && idle >= stallDays;
       const when = idle === 0 ? "today" : `${idle} day${idle === 1 ? "" : "s"} ago`;
-      return `${r.userName}: ${r.status === "finished" ? "finished" : `step ${r.step + 1}/${total}`} · ${r.stepsDone} done · checkpoints ${r.checkpointsPassed}/${r.checkpointsAttempted} · last active ${when}${stalled ? " · ⚠️ stalled" : ""}`;
+      return `${userText(r.userName)}: ${r.status === "finished" ? "finished" : `step ${r.step + 1}/${total}`} · ${r.stepsDone} done · checkpoints ${r.checkpointsPassed}/${r.checkpointsAttempted} · last active ${when}${stalled ? " · ⚠️ stalled" : ""}`;
     }),
     context: `Stalled: no progress for ${stallDays} days or more.`,
     visibility: "ephemeral",

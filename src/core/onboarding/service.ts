@@ -11,6 +11,7 @@ import type { Poster } from "../quiz/model.ts";
 import { type Button, notice, type Reply, reply } from "../reply.ts";
 import { formatInZone, nextOccurrence, parseTime, validateTimezone } from "../schedule/recurrence.ts";
 import type { Telemetry } from "../telemetry.ts";
+import { userText } from "../user-text.ts";
 import { DmClosedError, type Member, type Messenger } from "./model.ts";
 import { teamReply } from "./render.ts";
 import type { OnboardingRepo } from "./repo.ts";
@@ -45,7 +46,7 @@ export class OnboardingService {
       const known = this.o.kb.tracks.map((t) => t.id).join(", ") || "none";
       throw new UserError(
         "unknown_track",
-        `There is no track "${id}". Tracks: ${known}. \`/docker onboard tracks\` lists them.`,
+        `There is no track "${userText(id ?? "")}". Tracks: ${known}. \`/docker onboard tracks\` lists them.`,
       );
     }
     return track;
@@ -187,7 +188,7 @@ export class OnboardingService {
       await this.o.poster.post(
         { platform: member.platform, workspaceId: member.workspaceId, channelId: this.o.channelId },
         reply({
-          text: `🎉 ${member.userName} finished the onboarding track "${track.title}". Welcome to the team!`,
+          text: `🎉 ${userText(member.userName)} finished the onboarding track "${track.title}". Welcome to the team!`,
           visibility: "channel",
         }),
       );
@@ -276,7 +277,7 @@ export class OnboardingService {
   async invite(member: Member, trackId: string | undefined, from: string, channelId?: string): Promise<boolean> {
     const track = this.track(trackId);
     const invitation = reply({
-      header: `${from} invites you to "${track.title}"`,
+      header: `${userText(from)} invites you to "${track.title}"`,
       text: `${track.description}\n${track.steps.length} short steps, each with an optional checkpoint question. Go at your own pace.`,
       buttons: [{ label: "Start", action: encodeAction({ kind: "obstart", track: track.id }), style: "primary" }],
       visibility: "ephemeral",
@@ -350,7 +351,7 @@ export class OnboardingService {
     const track = this.track(trackId);
     const e = await this.o.repo.get(member);
     if (!e) return;
-    const text = `Hi ${member.userName}! You are at step ${e.step + 1} of "${track.title}". Whenever you have ten minutes, type \`/docker onboard\` to continue.`;
+    const text = `Hi ${userText(member.userName)}! You are at step ${e.step + 1} of "${track.title}". Whenever you have ten minutes, type \`/docker onboard\` to continue.`;
     try {
       await this.o.messenger.dm(member, reply({ text, visibility: "ephemeral" }));
     } catch (err) {

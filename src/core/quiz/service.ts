@@ -13,6 +13,7 @@ import {
   validateTimezone,
 } from "../schedule/recurrence.ts";
 import type { Telemetry } from "../telemetry.ts";
+import { userText } from "../user-text.ts";
 import { type BankQuestion, bank, LETTERS, pickQuestion } from "./bank.ts";
 import { formatDuration, parseDuration } from "./duration.ts";
 import type { Poster, QuizChannel, QuizRound } from "./model.ts";
@@ -228,7 +229,9 @@ export class QuizService {
     if (rows.length === 0) return notice(`No points ${title} yet. \`/docker quiz now\` starts a round.`);
     return reply({
       header: `Quiz leaderboard, ${title}`,
-      bullets: rows.map((r) => `${r.rank}. ${r.userName}: ${r.points} ${r.points === 1 ? "point" : "points"}`),
+      bullets: rows.map(
+        (r) => `${r.rank}. ${userText(r.userName)}: ${r.points} ${r.points === 1 ? "point" : "points"}`,
+      ),
       visibility: "channel",
     });
   }
