@@ -36,19 +36,22 @@ const CONTAINER_VERBS = new Set([
 const IMAGE_VERBS = new Set(["pull", "push", "tag", "history", "save", "load", "import", "build"]);
 const LIST_WORDS = new Set(["ps", "list"]);
 // Long flags that mean the same as a short one on the docker commands people ask about.
-const FLAG_SYNONYMS: Record<string, string> = {
-  "--all": "-a",
-  "--force": "-f",
-  "--detach": "-d",
-  "--interactive": "-i",
-  "--tty": "-t",
-  "--tag": "-t",
-  "--publish": "-p",
-  "--volume": "-v",
-  "--env": "-e",
-  "--quiet": "-q",
-  "--follow": "-f",
-};
+// A Map, not an object literal: a question word such as "constructor" must not find Object's own.
+const FLAG_SYNONYMS = new Map<string, string>(
+  Object.entries({
+    "--all": "-a",
+    "--force": "-f",
+    "--detach": "-d",
+    "--interactive": "-i",
+    "--tty": "-t",
+    "--tag": "-t",
+    "--publish": "-p",
+    "--volume": "-v",
+    "--env": "-e",
+    "--quiet": "-q",
+    "--follow": "-f",
+  }),
+);
 
 /** Lower-cases and splits text into tokens, without stemming. */
 export function rawTokens(text: string): string[] {
@@ -70,7 +73,7 @@ export function rawTokens(text: string): string[] {
 export function canonicalCommands(tokens: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
-    const t = FLAG_SYNONYMS[tokens[i] as string] ?? (tokens[i] as string);
+    const t = FLAG_SYNONYMS.get(tokens[i] as string) ?? (tokens[i] as string);
     out.push(t);
     if (t !== "docker") continue;
     const next = tokens[i + 1];

@@ -28,15 +28,17 @@ export function isStopWord(token: string): boolean {
  * Words people use for what the pack calls otherwise (by search stem): "delete a container" is
  * "remove" in Docker's words, a "folder" a directory. Index and questions both go through it.
  */
-const SAME_AS: Record<string, string> = {
-  delet: "remov",
-  eras: "remov",
-  wip: "remov",
-  folder: "directory",
-  dir: "directory",
-  repo: "repository",
-  creds: "credential",
-};
+const SAME_AS = new Map<string, string>(
+  Object.entries({
+    delet: "remov",
+    eras: "remov",
+    wip: "remov",
+    folder: "directory",
+    dir: "directory",
+    repo: "repository",
+    creds: "credential",
+  }),
+);
 
 /** Memo of `searchTerm`: the index sees the same words many times. */
 const TERMS = new Map<string, string>();
@@ -50,7 +52,7 @@ export function searchTerm(word: string): string {
   if (known !== undefined) return known;
   const t = searchStem(word);
   const stemmed = t !== word && STOP.has(t) && !STOP.has(word) ? word : t;
-  const term = SAME_AS[stemmed] ?? stemmed;
+  const term = SAME_AS.get(stemmed) ?? stemmed;
   if (TERMS.size > 200_000) TERMS.clear();
   TERMS.set(word, term);
   return term;
