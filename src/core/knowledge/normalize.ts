@@ -150,14 +150,30 @@ export function normalTokens(text: string): string[] {
  */
 export function surfaceTokens(text: string): string[] {
   const out: string[] = [];
-  for (const t of normalTokens(text)) {
-    out.push(t);
-    // A long flag also stands for its word: "tail the logs" meets `docker logs --tail`.
-    if (/^--[a-z]{3,}$/.test(t)) out.push(stem(t.slice(2)));
-    if (t.startsWith("-")) continue;
-    const parts = t.split(/[-._:/]+/).filter((p) => p.length > 0);
-    if (parts.length > 1) for (const p of parts) out.push(stem(p));
+  for (const c of canonicalCommands(rawTokens(text))) {
+    let expanded = EXPANSIONS.get(c);
+    if (expanded === undefined) {
+      expanded = expand(c);
+      if (EXPANSIONS.size > 200_000) EXPANSIONS.clear();
+      EXPANSIONS.set(c, expanded);
+    }
+    for (const t of expanded) out.push(t);
   }
+  return out;
+}
+
+/** Memo of `expand`: a pack repeats its words many times, and each is expanded once. */
+const EXPANSIONS = new Map<string, string[]>();
+
+/** The surface tokens of one canonical token: its stem, and the parts of a flag or a compound. */
+function expand(c: string): string[] {
+  const t = stem(c);
+  const out = [t];
+  // A long flag also stands for its word: "tail the logs" meets `docker logs --tail`.
+  if (/^--[a-z]{3,}$/.test(t)) out.push(stem(t.slice(2)));
+  if (t.startsWith("-")) return out;
+  const parts = t.split(/[-._:/]+/).filter((p) => p.length > 0);
+  if (parts.length > 1) for (const p of parts) out.push(stem(p));
   return out;
 }
 

@@ -168,7 +168,7 @@ export class TermCorrector {
    * near candidates; `phrases` are titles and aliases as words, to split joined compounds.
    */
   constructor(
-    private readonly vocabulary: ReadonlySet<string>,
+    private readonly vocabulary: { has(term: string): boolean },
     shortTerms: ReadonlyMap<string, number>,
     phrases: Iterable<string[]>,
   ) {
