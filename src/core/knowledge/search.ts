@@ -16,7 +16,7 @@ import { type Passage, type PassageHit, PassageRanker, type ReadQuery } from "./
 import { Bm25Index } from "./postings.ts";
 import type { Entry } from "./schema.ts";
 import { offTopic } from "./scope.ts";
-import { isStopWord, searchTerm, TermCorrector } from "./terms.ts";
+import { searchTerm, TermCorrector } from "./terms.ts";
 
 export const MAX_QUERY_LENGTH = 300;
 
