@@ -2,9 +2,10 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { isUserError } from "./core/errors.ts";
 import { blocking, formatProblem, type KnowledgeBase, loadKnowledge } from "./core/knowledge/loader.ts";
-import { SearchIndex } from "./core/knowledge/search.ts";
+import type { SearchIndex } from "./core/knowledge/search.ts";
 import { builtInPacks } from "./paths.ts";
 import { askLines, formatHuman, timedSearch, toJson } from "./tools/ask.ts";
+import { openForAsk, runIndex } from "./tools/index-cli.ts";
 
 const USAGE = `Usage: dockhand <command>
 
@@ -13,6 +14,9 @@ const USAGE = `Usage: dockhand <command>
                              answer a question from the knowledge packs ("-" reads one question a line)
   lint [DIR...]              check the built-in knowledge packs and, layered on them, a team's packs
   eval [FILE...]             score search on evaluation sets (default: ../shared/eval/dev.jsonl)
+  index [--knowledge DIR]... [--out FILE]
+                             build the search index ahead of time and save it (next to the database,
+                             or in DOCKHAND_CACHE_DIR), so that start-up loads it instead
   bench                      measure search latency and memory
   manifest slack [--url URL] print the Slack app manifest (Socket Mode; with --url, HTTP mode)
   register discord [--guild ID]
@@ -29,6 +33,18 @@ function loadOrExplain(extra: string[]): KnowledgeBase {
     throw new UsageError(`The knowledge packs have ${problems.length} problem(s); run "dockhand lint" for the list.`);
   }
   return kb;
+}
+
+/** The search index for `ask`: from the saved index when it matches the packs, else built now. */
+function searchOrExplain(extra: string[]): SearchIndex {
+  const { search, problems } = openForAsk(extra);
+  if (!search) {
+    for (const p of blocking(problems)) console.error(formatProblem(p));
+    throw new UsageError(
+      `The knowledge packs have ${blocking(problems).length} problem(s); run "dockhand lint" for the list.`,
+    );
+  }
+  return search;
 }
 
 async function lint(args: string[]): Promise<number> {
@@ -58,7 +74,7 @@ async function ask(args: string[]): Promise<number> {
   const query = positionals.join(" ").trim();
   if (!query)
     throw new UsageError('Ask a question, e.g. dockhand ask "volumes vs bind mounts" (or "-" to read from stdin).');
-  const index = new SearchIndex(loadOrExplain(values.knowledge));
+  const index = searchOrExplain(values.knowledge);
   if (query === "-") {
     await askLines(index, process.stdin, values.explain);
     return 0;
@@ -128,6 +144,8 @@ async function main(argv: string[]): Promise<number> {
       return lint(parseArgs({ args: rest, allowPositionals: true, options: {} }).positionals);
     case "ask":
       return ask(rest);
+    case "index":
+      return runIndex(rest);
     case "eval":
       return (await import("./tools/eval-cli.ts")).runEval(rest, loadOrExplain([]));
     case "bench":

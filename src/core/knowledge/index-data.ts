@@ -2,7 +2,7 @@ import type { KnowledgeBase } from "./loader.ts";
 import { normalKey, normalTokens, surfaceTokens } from "./normalize.ts";
 import { Bm25Builder, type Bm25Data, Vocabulary } from "./postings.ts";
 import type { Entry } from "./schema.ts";
-import { isStopWord, searchTerm } from "./terms.ts";
+import { compoundsOf, isStopWord, searchTerm } from "./terms.ts";
 
 /** The fields of an entry that ranked search reads, and how much a match in each counts. */
 export const FIELD_BOOST = { title: 3, aliases: 3, tags: 1.5, commands: 1.5, summary: 1.2, body: 0.6 };
@@ -68,8 +68,8 @@ export interface IndexData {
   passageOf: Uint32Array;
   /** Words (as written) of the short fields, with how many entries use each, in order of first use. */
   shortTerms: [string, number][];
-  /** Titles and aliases as `normalTokens`, to split joined compounds. */
-  phrases: string[][];
+  /** Joined neighbouring words of titles and aliases and the words they join (`compoundsOf`). */
+  compounds: [string, string[]][];
   /** Normalised id, title or alias → entry id (the first entry to claim a key keeps it). */
   exact: [string, string][];
 }
@@ -117,7 +117,7 @@ export function buildIndexData(kb: KnowledgeBase): IndexData {
     passages: passages.finish(),
     passageOf: Uint32Array.from(passageOf),
     shortTerms: [...shortTerms],
-    phrases,
+    compounds: compoundsOf(phrases),
     exact: [...exact],
   };
 }

@@ -41,7 +41,8 @@ export interface Bm25Data {
   /** Postings of (term, field), key `term * fields + field`, are `docs/freqs[offsets[key]..offsets[key + 1]]`. */
   offsets: Uint32Array;
   docs: Uint32Array;
-  freqs: Uint32Array;
+  /** 16 bits when every frequency fits (nearly always), else 32. */
+  freqs: Uint16Array | Uint32Array;
   /** Distinct tokens of each document's field (`doc * fields + field`), as MiniSearch counts a field's length. */
   lengths: Uint32Array;
   /** Average field length, computed incrementally in MiniSearch's order (so the floats match). */
@@ -111,7 +112,9 @@ export class Bm25Builder {
     for (let k = 0; k < keyCount; k++) offsets[k + 1] = (offsets[k + 1] as number) + (offsets[k] as number);
     const fill = offsets.slice(0, keyCount);
     const docs = new Uint32Array(n);
-    const freqs = new Uint32Array(n);
+    let most = 0;
+    for (let i = 0; i < n; i++) most = Math.max(most, this.freqs.data[i] as number);
+    const freqs = most < 0x10000 ? new Uint16Array(n) : new Uint32Array(n);
     // Stable: each posting list stays in document order.
     for (let i = 0; i < n; i++) {
       const at = (fill[keys[i] as number] as number)++;

@@ -216,7 +216,7 @@ export class SearchIndex {
       new Bm25Index(data.passages, data.vocab, PASSAGE_FIELDS),
     );
     const vocabulary = { has: (t: string) => this.dfOf(t) > 0 };
-    this.corrector = new TermCorrector(vocabulary, new Map(data.shortTerms), data.phrases);
+    this.corrector = new TermCorrector(vocabulary, new Map(data.shortTerms), data.compounds);
     for (const e of kb.entries) {
       if (!e.compare) continue;
       const sides = e.compare.sides.map((side) => {
