@@ -8,8 +8,9 @@ import { SLACK_EVENTS_PATH } from "./adapters/slack/manifest.ts";
 import { assemble } from "./assemble.ts";
 import { type Config, loadConfig, platformStatus } from "./config.ts";
 import { systemClock } from "./core/clock.ts";
-import { blocking, formatProblem, loadKnowledge } from "./core/knowledge/loader.ts";
-import { SearchIndex } from "./core/knowledge/search.ts";
+import { blocking, formatProblem } from "./core/knowledge/loader.ts";
+import { openKnowledge } from "./core/knowledge/open.ts";
+import type { SearchIndex } from "./core/knowledge/search.ts";
 import { createLogger, type Logger } from "./core/logger.ts";
 import type { Member, Messenger } from "./core/onboarding/service.ts";
 import type { Poster } from "./core/quiz/service.ts";
@@ -18,7 +19,7 @@ import { validateTimezone } from "./core/schedule/recurrence.ts";
 import { Metrics } from "./ops/metrics.ts";
 import { installSafetyNet } from "./ops/safety-net.ts";
 import { type Check, type OpsServer, startOpsServer } from "./ops/server.ts";
-import { builtInPacks } from "./paths.ts";
+import { builtInPacks, dockhandVersion, seedIndexPath } from "./paths.ts";
 import { openStore, type Platform } from "./store/index.ts";
 
 /** Thrown for a start-up problem that a person fixes by changing settings or files. */
@@ -63,7 +64,14 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
     },
   });
 
-  const { kb, problems: found } = loadKnowledge([...builtInPacks, ...config.knowledgeDirs.map((d) => resolve(d))]);
+  const opened = openKnowledge([...builtInPacks, ...config.knowledgeDirs.map((d) => resolve(d))], {
+    indexPath: config.indexPath,
+    seedPaths: [seedIndexPath],
+    version: dockhandVersion,
+    save: true,
+    log: (message) => log.info(message),
+  });
+  const { kb, problems: found } = opened;
   const problems = blocking(found);
   if (found.length > problems.length) {
     log.warn(
@@ -76,7 +84,7 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
       `The knowledge packs have ${problems.length} problem(s):\n  ${problems.slice(0, 20).map(formatProblem).join("\n  ")}\nRun "npx dockhand lint" for the full list.`,
     );
   }
-  const search = new SearchIndex(kb);
+  const search = opened.search as SearchIndex;
   let store: Awaited<ReturnType<typeof openStore>>;
   try {
     store = await openStore({ url: config.databaseUrl, sqlitePath: config.sqlitePath });
