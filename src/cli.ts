@@ -53,8 +53,9 @@ async function lint(args: string[]): Promise<number> {
   const dirs = [...builtInPacks, ...args.filter((a) => !builtInPacks.includes(resolve(a)))];
   const { kb, problems } = loadKnowledge(dirs);
   for (const p of problems) console.error(formatProblem(p));
-  if (problems.length > 0) {
-    console.error(`${problems.length} problem(s) found.`);
+  const failing = problems.filter((p) => !p.warning);
+  if (failing.length > 0) {
+    console.error(`${failing.length} problem(s) found.`);
     return 1;
   }
   console.log(`ok: ${kb.entries.length} entries, ${kb.tracks.length} track(s) in ${dirs.length} pack(s)`);

@@ -97,7 +97,8 @@ export function buildIndexData(kb: KnowledgeBase): IndexData {
     for (const t of all) df.set(t, (df.get(t) ?? 0) + 1);
     for (const w of topicWords) shortTerms.set(w, (shortTerms.get(w) ?? 0) + 1);
     for (const a of [e.title, ...e.aliases]) phrases.push(normalTokens(a));
-    for (const name of [e.id.replace(/-/g, " "), e.title, ...e.aliases]) {
+    // A reference file's title ("Overview", "Setup") names no topic of its own: found by id only.
+    for (const name of e.source ? [e.id.replace(/-/g, " ")] : [e.id.replace(/-/g, " "), e.title, ...e.aliases]) {
       const key = normalKey(name);
       if (key && !exact.has(key)) exact.set(key, e.id);
     }
