@@ -150,7 +150,7 @@ async function main(argv: string[]): Promise<number> {
     case "eval":
       return (await import("./tools/eval-cli.ts")).runEval(rest, loadOrExplain([]));
     case "bench":
-      return (await import("./tools/bench.ts")).runBench(loadOrExplain([]));
+      return (await import("./tools/bench.ts")).runBench(loadOrExplain([]), rest);
     case undefined:
     case "help":
     case "--help":

@@ -3,7 +3,7 @@ import { basename, join, relative } from "node:path";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { checkKnowledge } from "./checks.ts";
 import { type Problem, zodProblems } from "./problems.ts";
-import { loadReferencePack, PACK_FILE } from "./reference.ts";
+import { loadReferencePack, MAX_PACK_FILES, PACK_FILE } from "./reference.ts";
 import { type Entry, frontmatterSchema, type Track, trackSchema } from "./schema.ts";
 import { parseSections, SECTION_MAX, type Section } from "./sections.ts";
 
@@ -141,6 +141,13 @@ export function loadKnowledge(dirs: string[], cwd = process.cwd()): LoadResult {
     } catch (err) {
       problems.push({ file: pack, message: `cannot read this knowledge directory: ${(err as Error).message}` });
       continue;
+    }
+    if (files.length > MAX_PACK_FILES) {
+      problems.push({
+        file: pack,
+        message: `has ${files.length} files; a pack may have at most ${MAX_PACK_FILES}: split it into several packs`,
+      });
+      files = files.slice(0, MAX_PACK_FILES);
     }
     for (const path of files) {
       const file = relative(cwd, path) || path;
