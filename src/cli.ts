@@ -9,7 +9,8 @@ import { openForAsk, runIndex } from "./tools/index-cli.ts";
 
 const USAGE = `Usage: dockhand <command>
 
-  start                      run Dockhand (chat adapters, or a terminal chat when no tokens are set)
+  start [--watch]            run Dockhand (chat adapters, or a terminal chat when no tokens are set);
+                             SIGHUP reloads the knowledge packs, --watch also when their files change
   ask [--json] [--explain] [--knowledge DIR]... "<question>"
                              answer a question from the knowledge packs ("-" reads one question a line)
   lint [DIR...]              check the built-in knowledge packs and, layered on them, a team's packs
@@ -92,7 +93,12 @@ async function main(argv: string[]): Promise<number> {
     case "start": {
       const { start, StartupError } = await import("./main.ts");
       try {
-        await start({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+        await start({
+          stdin: process.stdin,
+          stdout: process.stdout,
+          stderr: process.stderr,
+          watch: rest.includes("--watch"),
+        });
       } catch (err) {
         if (err instanceof StartupError) throw new UsageError(err.message);
         throw err;

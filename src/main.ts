@@ -17,6 +17,7 @@ import type { Poster } from "./core/quiz/service.ts";
 import { cleanText } from "./core/sanitize.ts";
 import { validateTimezone } from "./core/schedule/recurrence.ts";
 import { Metrics } from "./ops/metrics.ts";
+import { KnowledgeReloader } from "./ops/reload.ts";
 import { installSafetyNet } from "./ops/safety-net.ts";
 import { type Check, type OpsServer, startOpsServer } from "./ops/server.ts";
 import { builtInPacks, dockhandVersion, seedIndexPath } from "./paths.ts";
@@ -26,7 +27,13 @@ import { openStore, type Platform } from "./store/index.ts";
 export class StartupError extends Error {}
 
 /** The composition root: config → logger → knowledge → store → core → adapters. */
-export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }) {
+export async function start(io: {
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  /** Reload the packs when their files change (development). */
+  watch?: boolean;
+}) {
   let config: Config;
   try {
     config = loadConfig();
@@ -64,13 +71,16 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
     },
   });
 
-  const opened = openKnowledge([...builtInPacks, ...config.knowledgeDirs.map((d) => resolve(d))], {
-    indexPath: config.indexPath,
-    seedPaths: [seedIndexPath],
-    version: dockhandVersion,
-    save: true,
-    log: (message) => log.info(message),
-  });
+  const packDirs = [...builtInPacks, ...config.knowledgeDirs.map((d) => resolve(d))];
+  const openPacks = () =>
+    openKnowledge(packDirs, {
+      indexPath: config.indexPath,
+      seedPaths: [seedIndexPath],
+      version: dockhandVersion,
+      save: true,
+      log: (message) => log.info(message),
+    });
+  const opened = openPacks();
   const { kb, problems: found } = opened;
   const problems = blocking(found);
   if (found.length > problems.length) {
@@ -133,6 +143,7 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
   const s = config.slack;
   const d = config.discord;
   const {
+    ctx,
     dispatcher,
     onboarding,
     scheduler: makeScheduler,
@@ -151,6 +162,15 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
     telemetry: metrics,
   });
   const scheduler = makeScheduler(`${hostname()}-${process.pid}`);
+  const reloader = new KnowledgeReloader({
+    open: openPacks,
+    kb,
+    target: ctx,
+    key: opened.key,
+    log: log.child({ feature: "knowledge" }),
+    count: (outcome) => metrics.knowledgeReload(outcome),
+  });
+  const stopReloads = [reloader.onSignal(), ...(io.watch ? [reloader.watch(packDirs)] : [])];
   const say = (line: string) => io.stderr.write(`${line}\n`);
   say(
     `Dockhand: ${kb.entries.length} knowledge entries, ${kb.tracks.length} track(s); store: ${store.dialect === "postgres" ? "PostgreSQL" : config.sqlitePath}`,
@@ -176,6 +196,7 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
   let ops: OpsServer | undefined;
   const closeAll = async () => {
     clearInterval(storeWatch);
+    for (const stop of stopReloads) stop();
     await scheduler.stop();
     await Promise.allSettled([slack?.stop(), discord?.stop()]);
     await ops?.close();
@@ -187,7 +208,14 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
         port: config.port,
         log,
         metrics,
-        health: async () => ({ process: { ok: true }, store: await storeHealth() }),
+        health: async () => {
+          const packs = reloader.loaded;
+          return {
+            process: { ok: true },
+            store: await storeHealth(),
+            knowledge: { ok: true, detail: `${packs.entries} entries; packs ${packs.hash}` },
+          };
+        },
         ready: () => readiness({ slackWanted, discordWanted, slack, discord }),
         ...(slackHttp
           ? {

@@ -16,19 +16,25 @@ import { builtInPacks, dockhandVersion } from "../paths.ts";
 const [queryFile, mode, dir, indexPath] = process.argv.slice(2);
 const queries = JSON.parse(readFileSync(queryFile as string, "utf8")) as string[];
 
-function latency(run: (q: string) => unknown): { p50: number; p99: number } {
+function latency(run: (q: string) => unknown): { p50: number; p99: number; p99best: number } {
   for (const q of queries) run(q);
   const times: number[] = [];
+  // Each query's fastest round: its own cost, without the pauses other processes cause on a busy machine.
+  const best = queries.map(() => Number.POSITIVE_INFINITY);
   for (let r = 0; r < 3; r++) {
-    for (const q of queries) {
+    queries.forEach((q, i) => {
       const t = performance.now();
       run(q);
-      times.push(performance.now() - t);
-    }
+      const took = performance.now() - t;
+      times.push(took);
+      best[i] = Math.min(best[i] as number, took);
+    });
   }
-  times.sort((a, b) => a - b);
-  const at = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))] ?? 0;
-  return { p50: at(50), p99: at(99) };
+  const at = (xs: number[], p: number) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+  };
+  return { p50: at(times, 50), p99: at(times, 99), p99best: at(best, 99) };
 }
 
 const rssMb = () => process.resourceUsage().maxRSS / 1024;

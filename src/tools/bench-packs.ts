@@ -12,6 +12,7 @@ interface Measured {
   peakRssMb: number;
   p50: number;
   p99: number;
+  p99best: number;
   entries: number;
   source?: string;
 }
@@ -52,10 +53,12 @@ export function runPackBench(kb: KnowledgeBase, queries: string[], shared: strin
   writeFileSync(queryFile, JSON.stringify(queries));
   try {
     console.log(`\nLarge packs (one process per row; ${queries.length} queries, times in ms, memory in MB)\n`);
-    console.log("pack                      engine                 build  first answer  peak RSS   p50     p99");
+    console.log(
+      "pack                      engine                 build  first answer  peak RSS   p50     p99  p99 best-of-3",
+    );
     const row = (pack: string, engine: string, m: Measured) =>
       console.log(
-        `${pack.padEnd(25)} ${engine.padEnd(21)} ${f(m.buildMs).padStart(6)}  ${f(m.firstAnswerMs).padStart(12)}  ${f(m.peakRssMb).padStart(8)}  ${f(m.p50, 3).padStart(6)}  ${f(m.p99, 3).padStart(6)}`,
+        `${pack.padEnd(25)} ${engine.padEnd(21)} ${f(m.buildMs).padStart(6)}  ${f(m.firstAnswerMs).padStart(12)}  ${f(m.peakRssMb).padStart(8)}  ${f(m.p50, 3).padStart(6)}  ${f(m.p99, 3).padStart(6)}  ${f(m.p99best, 3).padStart(6)}`,
       );
     row(`built-in (${kb.entries.length})`, "dockhand build", measure(queryFile, "build"));
     if (existsSync(generator)) {
@@ -74,7 +77,7 @@ export function runPackBench(kb: KnowledgeBase, queries: string[], shared: strin
       console.log(
         `\n  build / minisearch parse+index: ${(built.buildMs / mini.buildMs).toFixed(2)}x (target ≤ 1.3x); ` +
           `\`dockhand index\` (build and write): ${f(indexMs)} ms; saved index: first answer ${f(saved.firstAnswerMs)} ms ` +
-          `(target ≤ 2000), peak RSS ${f(saved.peakRssMb)} MB (target ≤ 300); p99 ${f(built.p99, 2)} ms (target ≤ 10)`,
+          `(target ≤ 2000), peak RSS ${f(saved.peakRssMb)} MB (target ≤ 300); p99 ${f(built.p99, 2)} ms, best-of-3 ${f(built.p99best, 2)} ms (target ≤ 10)`,
       );
     } else {
       console.log(`  (${generator} not found: the synthetic 10,000-entry rows are skipped)`);
