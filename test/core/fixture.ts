@@ -14,6 +14,7 @@ import { type Logger, silentLogger } from "../../src/core/logger.ts";
 import { DmClosedError, type Messenger, OnboardingService } from "../../src/core/onboarding/service.ts";
 import { type Poster, QuizService } from "../../src/core/quiz/service.ts";
 import type { Reply } from "../../src/core/reply.ts";
+import { ReviewService } from "../../src/core/review/service.ts";
 import { builtInPacks } from "../../src/paths.ts";
 import { openStore, type Store } from "../../src/store/index.ts";
 
@@ -106,6 +107,7 @@ export async function makeFixture(opts: FixtureOptions = {}): Promise<Fixture> {
       channelId: opts.onboardChannel,
       stallDays: 7,
     }),
+    review: new ReviewService({ kb, search, repo: store.reviews, clock, log, messenger, timezone: "UTC" }),
     timezone: "UTC",
   };
   return {

@@ -1,13 +1,5 @@
 import type { Card } from "ts-fsrs";
-import type {
-  CardSource,
-  DailySetting,
-  LapseRow,
-  Person,
-  QuestionRef,
-  ReviewCard,
-  ReviewEvent,
-} from "./model.ts";
+import type { CardSource, DailySetting, LapseRow, Person, QuestionRef, ReviewCard, ReviewEvent } from "./model.ts";
 
 /**
  * What the review feature needs from storage. Every method is atomic and durable when it
