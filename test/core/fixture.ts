@@ -88,6 +88,7 @@ export async function makeFixture(opts: FixtureOptions = {}): Promise<Fixture> {
       dms.notices.push({ channelId, userId: member.userId, reply });
     },
   };
+  const review = new ReviewService({ kb, search, repo: store.reviews, clock, log, messenger, timezone: "UTC" });
   const ctx: Context = {
     kb,
     search,
@@ -96,7 +97,15 @@ export async function makeFixture(opts: FixtureOptions = {}): Promise<Fixture> {
     log,
     admins: new Set(opts.admins ?? ["U-admin"]),
     commands,
-    quiz: new QuizService({ kb, store, clock, log, poster, showNames: false }),
+    quiz: new QuizService({
+      kb,
+      store,
+      clock,
+      log,
+      poster,
+      showNames: false,
+      onMissed: (who, ref) => review.missed(who, ref, "quiz"),
+    }),
     onboarding: new OnboardingService({
       kb,
       store,
@@ -106,8 +115,9 @@ export async function makeFixture(opts: FixtureOptions = {}): Promise<Fixture> {
       poster,
       channelId: opts.onboardChannel,
       stallDays: 7,
+      onMissed: (who, ref) => review.missed(who, ref, "onboarding"),
     }),
-    review: new ReviewService({ kb, search, repo: store.reviews, clock, log, messenger, timezone: "UTC" }),
+    review,
     timezone: "UTC",
   };
   return {
