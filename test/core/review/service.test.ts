@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { encodeAction, parseAction } from "../../../src/core/actions.ts";
+import { DmClosedError } from "../../../src/core/onboarding/service.ts";
 import type { Reply } from "../../../src/core/reply.ts";
 import { choiceId } from "../../../src/core/review/render.ts";
 import { ReviewService } from "../../../src/core/review/service.ts";
@@ -24,7 +25,9 @@ function seeded(seed: number): () => number {
 }
 
 let f: Fixture;
+let dms: { userId: string; reply: Reply }[] = [];
 beforeEach(async () => {
+  dms = [];
   f = await makeFixture({ admins: ["U-admin"], dmClosed: ["U-closed"] });
   f.ctx.review = new ReviewService({
     kb: f.ctx.kb,
@@ -33,8 +36,9 @@ beforeEach(async () => {
     clock: f.clock,
     log: f.ctx.log,
     messenger: {
-      dm: async () => {
-        throw new Error("unused");
+      dm: async (member, reply) => {
+        if (member.userId === "U-closed") throw new DmClosedError();
+        dms.push({ userId: member.userId, reply });
       },
       notice: async () => {},
     },
@@ -212,5 +216,14 @@ describe("reviews through the dispatcher", () => {
     expect(team.header).toBe("Topics the team keeps forgetting");
     const n = f.ctx.kb.byId.get("volumes")?.quiz.length ?? 0;
     expect(team.bullets).toEqual([`${f.ctx.kb.byId.get("volumes")?.title}: ${2 * n} lapses by 2 people`]);
+  });
+
+  it("`review dm` sends the next card by direct message, and says so when DMs are closed", async () => {
+    await say("/docker review add volumes");
+    expect((await say("/docker review dm")).text).toMatch(/in your direct messages/);
+    expect(dms.map((d) => [d.userId, d.reply.header])).toEqual([["U1", expect.stringMatching(/^Review: /)]]);
+    expect((await say("/docker review dm", caller({ userId: "U-closed" }))).text).toMatch(
+      /could not send you a direct message/,
+    );
   });
 });
