@@ -83,6 +83,15 @@ describe("reviews through the dispatcher", () => {
     expect((await say("/docker review add")).text).toMatch(/Name a topic/);
   });
 
+  it("`review add` with an entry's title (what autocomplete suggests) adds that entry's questions", async () => {
+    for (const entry of f.ctx.kb.entries.filter((e) => e.quiz.length > 0)) {
+      const r = await f.ctx.review.addTopic(ME, entry.title);
+      expect(r.text, entry.title).toMatch(new RegExp(`“${entry.title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}”`));
+    }
+    const entries = new Set((await f.store.reviews.cards(ME)).map((c) => c.entryId));
+    expect(entries.size).toBe(f.ctx.kb.entries.filter((e) => e.quiz.length > 0).length);
+  });
+
   it("a wrong checkpoint answer in onboarding puts that question in the deck", async () => {
     const track = f.ctx.kb.tracks.find((t) => t.id === "docker-basics");
     const entry = f.ctx.kb.byId.get(track?.steps[0]?.entry ?? "");
