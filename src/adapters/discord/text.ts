@@ -1,4 +1,5 @@
 import { escapeMarkdown } from "discord.js";
+import { convertAround, unmarked } from "../../core/user-text.ts";
 
 /**
  * Text for Discord: making echoed text harmless (mentions, lone surrogates), cutting on word and
@@ -59,12 +60,12 @@ export function oneLine(text: string): string {
 
 /** A plain label where Discord renders Markdown (embed title, field name): escaped, on one line, cut to `max`. */
 export function label(text: string, max: number): string {
-  return truncate(neutraliseMentions(escapeMarkdown(oneLine(wellFormed(text)))), max);
+  return truncate(neutraliseMentions(escapeMarkdown(oneLine(wellFormed(unmarked(text))))), max);
 }
 
 /** Footers show no Markdown: code spans, bold and links become their text (links keep their address). */
 export function plainText(markdown: string): string {
-  return markdown
+  return unmarked(markdown)
     .replace(/\[([^\]\n]+)\]\((\S+?)\)/g, "$1 ($2)")
     .replace(/\*\*([^*\n]+)\*\*/g, "$1")
     .replace(/`([^`\n]+)`/g, "$1");
@@ -112,8 +113,24 @@ function tableRow(row: string[], bold: boolean): string {
   return rest.length > 0 ? `${first}: ${rest.join(" · ")}` : first;
 }
 
-/** Markdown as Discord shows it in an embed description, or (`field`) in a field value. */
+/**
+ * Text a person typed, shown as the characters typed: an inline code span, in which Discord renders no
+ * Markdown, link or mention. A backtick, which would end the span, is shown as a look-alike (ˋ).
+ */
+export function typedLiteral(typed: string): string {
+  const t = wellFormed(typed).replace(/`/g, "\u02cb");
+  return t.trim() ? `\`${t}\`` : "";
+}
+
+/**
+ * Markdown as Discord shows it in an embed description, or (`field`) in a field value; text a person typed
+ * is shown literally (see typedLiteral).
+ */
 export function discordMarkdown(markdown: string, where: "description" | "field"): string {
+  return convertAround(markdown, (md) => packMarkdown(md, where), typedLiteral);
+}
+
+function packMarkdown(markdown: string, where: "description" | "field"): string {
   const lines = wellFormed(markdown).replace(/\r\n?/g, "\n").split("\n");
   const out: string[] = [];
   let inCode = false;

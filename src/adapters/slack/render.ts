@@ -1,5 +1,6 @@
 import type { types as Slack } from "@slack/bolt";
 import type { Button, ComparisonTable, Reply } from "../../core/reply.ts";
+import { unmarked } from "../../core/user-text.ts";
 import { escapeSlack, neutralisePlain } from "./escape.ts";
 import { boldLabel, oneLine, splitMrkdwn, toMrkdwn, truncate } from "./mrkdwn.ts";
 
@@ -42,7 +43,7 @@ function mrkdwn(text: string): Slack.MrkdwnElement {
 }
 
 function plain(text: string, max: number): Slack.PlainTextElement {
-  return { type: "plain_text", text: oneLine(neutralisePlain(text), max) || MARKER_LABEL, emoji: true };
+  return { type: "plain_text", text: oneLine(neutralisePlain(unmarked(text)), max) || MARKER_LABEL, emoji: true };
 }
 
 /** A label that is empty or only spaces would be rejected by Slack. */
@@ -162,7 +163,7 @@ function blocksOf(reply: Reply): KnownBlock[] {
   }
   if (reply.context?.trim()) blocks.push(...contextBlocks(reply.context));
   if (reply.buttons?.length) blocks.push(...actionBlocks(reply.buttons));
-  if (blocks.length === 0) blocks.push(...sections(escapeSlack(reply.fallback.trim() || EMPTY)));
+  if (blocks.length === 0) blocks.push(...sections(escapeSlack(unmarked(reply.fallback).trim() || EMPTY)));
   return blocks;
 }
 
@@ -170,8 +171,8 @@ function blocksOf(reply: Reply): KnownBlock[] {
 export function renderSlack(reply: Reply): SlackMessage[] {
   const blocks = blocksOf(reply);
   const count = Math.ceil(blocks.length / SLACK_LIMITS.blocksPerMessage);
-  const fallback = escapeSlack(reply.fallback.trim() || reply.header?.trim() || EMPTY);
-  const title = oneLine(escapeSlack(reply.header?.trim() || reply.fallback.split("\n")[0] || ""), 200);
+  const fallback = escapeSlack(unmarked(reply.fallback.trim() || reply.header?.trim() || EMPTY));
+  const title = oneLine(escapeSlack(unmarked(reply.header?.trim() || reply.fallback.split("\n")[0] || "")), 200);
   return Array.from({ length: count }, (_, i) => ({
     text:
       i === 0
