@@ -28,10 +28,10 @@ describe("reviews in the terminal chat", () => {
   }, async () => {
     const t = await terminal(tmp);
     const empty = await t.type("/docker review", /Your review deck is empty\.[\s\S]*?\n\n/);
-    expect(flat(empty)).toContain("`/docker review add <topic>`");
+    expect(flat(empty)).toContain("or type /docker review add <topic>.");
 
     // The channel quiz: answer wrong, close the round.
-    await t.type("/docker quiz now", /close it early\s+with `\/docker quiz close`\.\n\n/);
+    await t.type("/docker quiz now", /close it early\s+with \/docker quiz close\.\n\n/);
     const round = await t.store.quiz.openRoundIn(CH);
     if (!round) throw new Error("no open round");
     const entry = t.kb.byId.get(round.entryId);
