@@ -55,6 +55,13 @@ const PIECES = [
   "x",
   ":",
   "\\",
+  // control and bidirectional characters: the boundary (cleanText) removes them before anything else
+  "\u0000",
+  "\u001b[31m",
+  "\u202e",
+  "\u2066",
+  "\u200f",
+  "\u0085",
 ];
 const typed = fc.array(fc.constantFrom(...PIECES), { minLength: 1, maxLength: 14 }).map((p) => cleanText(p.join("")));
 

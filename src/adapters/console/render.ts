@@ -1,5 +1,6 @@
 import type { ComparisonTable, Reply } from "../../core/reply.ts";
 import { runs, unmarked } from "../../core/user-text.ts";
+import { tableAt } from "../shared/tables.ts";
 
 export interface RenderOptions {
   width: number;
@@ -68,7 +69,7 @@ interface Span {
  * else is text.
  */
 const INLINE =
-  /`([^`\n]+)`|\*\*([^*\n]+)\*\*|\[([^\]\n]+)\]\(([^)\s]+)\)|\\([\\`*_|#[\]()<>-])|(?<![\w*])\*(?![\s*])([^*\n]+?)(?<!\s)\*(?![\w*])/g;
+  /`([^`\n]+)`|\*\*((?:`[^`\n]*`|[^*\n])+?)\*\*|\[([^\]\n]+)\]\(([^)\s]+)\)|\\([\\`*_|#[\]()<>-])|(?<![\w*])\*(?![\s*])([^*\n]+?)(?<!\s)\*(?![\w*])/g;
 
 /**
  * One line of Markdown as styled spans. Text a person typed is taken as it is, with no Markdown read
@@ -85,7 +86,7 @@ export function spans(line: string): Span[] {
     for (const m of run.text.matchAll(INLINE)) {
       if (m.index > last) out.push({ text: run.text.slice(last, m.index), style: "plain" });
       if (m[1] !== undefined) out.push({ text: m[1], style: "code" });
-      else if (m[2] !== undefined) out.push({ text: m[2].replace(/`/g, ""), style: "bold" });
+      else if (m[2] !== undefined) out.push(...boldSpans(m[2]));
       else if (m[3] !== undefined) out.push({ text: `${m[3].replace(/`/g, "")} (${m[4]})`, style: "plain" });
       else if (m[5] !== undefined) out.push({ text: m[5], style: "plain" });
       else out.push({ text: (m[6] ?? "").replace(/`/g, ""), style: "bold" });
@@ -94,6 +95,14 @@ export function spans(line: string): Span[] {
     if (last < run.text.length) out.push({ text: run.text.slice(last), style: "plain" });
   }
   return out;
+}
+
+/** Bold text whose code spans keep the code style (what is in them is shown as written). */
+function boldSpans(text: string): Span[] {
+  return text
+    .split(/`([^`\n]*)`/)
+    .map((t, i): Span => ({ text: t, style: i % 2 === 1 ? "code" : "bold" }))
+    .filter((s) => s.text !== "");
 }
 
 const width_ = (line: Span[]) => line.reduce((n, s) => n + s.text.length, 0);
@@ -144,9 +153,12 @@ function wrapSpans(line: Span[], width: number): Span[][] {
       word = tail;
     }
     if (current.length === 0) current = word;
-    else if (width_(current) + 1 + width_(word) <= width)
-      current = [...current, { text: " ", style: "plain" }, ...word];
-    else {
+    else if (width_(current) + 1 + width_(word) <= width) {
+      // a space inside a code span or bold stays part of it (one coloured run, not two)
+      const before = current[current.length - 1]?.style;
+      const space: Span = { text: " ", style: before === word[0]?.style ? (before ?? "plain") : "plain" };
+      current = [...current, space, ...word];
+    } else {
       out.push(current);
       current = word;
     }
@@ -157,7 +169,13 @@ function wrapSpans(line: Span[], width: number): Span[][] {
 
 function show(line: Span[], color: boolean): string {
   if (!color) return line.map((s) => s.text).join("");
-  return line
+  const merged: Span[] = [];
+  for (const s of line) {
+    const last = merged[merged.length - 1];
+    if (last && last.style === s.style) last.text += s.text;
+    else merged.push({ ...s });
+  }
+  return merged
     .map((s) =>
       s.style === "code" ? `\x1b[36m${s.text}\x1b[0m` : s.style === "bold" ? `\x1b[1m${s.text}\x1b[0m` : s.text,
     )
@@ -174,15 +192,6 @@ function inlineText(markdown: string): string {
   return spans(markdown)
     .map((s) => s.text)
     .join("");
-}
-
-const DELIMITER_ROW = /^\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?$/;
-
-function cells(row: string): string[] {
-  let t = row.trim();
-  if (t.startsWith("|")) t = t.slice(1);
-  if (t.endsWith("|") && !t.endsWith("\\|")) t = t.slice(0, -1);
-  return t.split(/(?<!\\)\|/).map((c) => inlineText(c.trim().replaceAll("\\|", "|")));
 }
 
 /**
@@ -215,20 +224,6 @@ export function gridTable(rows: string[][], opts: RenderOptions): string[] {
   return out;
 }
 
-/** A GFM table starting at `lines[i]` (its header row), or undefined: its rows as plain cells, and where it ends. */
-function tableAt(lines: string[], i: number): { rows: string[][]; end: number } | undefined {
-  const head = lines[i] ?? "";
-  const delimiter = lines[i + 1]?.trim() ?? "";
-  if (!head.includes("|") || !delimiter.includes("-") || !DELIMITER_ROW.test(delimiter)) return undefined;
-  const rows = [cells(head)];
-  let end = i + 2;
-  while (end < lines.length && lines[end]?.includes("|") && lines[end]?.trim() !== "") {
-    rows.push(cells(lines[end] as string));
-    end++;
-  }
-  return { rows, end };
-}
-
 /** A table with one column per side, cells wrapped so that columns stay aligned. */
 export function renderTable(table: ComparisonTable, opts: RenderOptions): string[] {
   const cols = table.sides.length;
@@ -254,7 +249,6 @@ export function renderTable(table: ComparisonTable, opts: RenderOptions): string
 
 /** Markdown text as terminal lines: headings bold, lists indented, code indented without fences, tables aligned. */
 function markdownLines(markdown: string, opts: RenderOptions): string[] {
-  const bold = ansi("1", opts.color);
   const dim = ansi("2", opts.color);
   const lines: string[] = [];
   const source = unwrapMarkdown(markdown);
@@ -271,13 +265,18 @@ function markdownLines(markdown: string, opts: RenderOptions): string[] {
     }
     const table = tableAt(source, i);
     if (table) {
-      lines.push(...gridTable(table.rows, opts));
-      i = table.end - 1;
+      lines.push(
+        ...gridTable(
+          table.rows.map((r) => r.map(inlineText)),
+          opts,
+        ),
+      );
+      i = table.last;
       continue;
     }
     const heading = /^#{1,6} (.*)$/.exec(l);
     const item = /^(\s*)([-*+]|\d+\.) (.*)$/.exec(l);
-    if (heading) lines.push(...wrap(inlineText(heading[1] ?? ""), opts.width).map(bold));
+    if (heading) lines.push(...inlineLines(`**${heading[1] ?? ""}**`, opts.width, opts.color));
     else if (item) {
       const indent = " ".repeat((item[1] ?? "").length + (item[2] ?? "").length + 1);
       const [first = "", ...rest] = inlineLines(item[3] ?? "", opts.width - indent.length, opts.color);

@@ -1,5 +1,6 @@
 import { escapeMarkdown } from "discord.js";
 import { convertAround, unmarked } from "../../core/user-text.ts";
+import { tableAt } from "../shared/tables.ts";
 
 /**
  * Text for Discord: making echoed text harmless (mentions, lone surrogates), cutting on word and
@@ -82,7 +83,6 @@ export function plainText(markdown: string): string {
 // Both are matched against trimmed lines and written without nested or adjacent open-ended repeats, so a long
 // line of spaces or dashes cannot make them backtrack for long.
 const HEADING = /^(#{1,6})[ \t]+(\S.*)$/;
-const DELIMITER_ROW = /^\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?$/;
 
 /** An ATX heading: its level and its text without a closing run of #. */
 function heading(line: string): { level: number; text: string } | undefined {
@@ -98,13 +98,6 @@ function opensFence(line: string): boolean {
   const t = line.trimStart();
   // "```x```" on one line is a complete block, not an opening fence
   return t.startsWith(FENCE) && !t.slice(FENCE.length).includes(FENCE);
-}
-
-function cells(row: string): string[] {
-  let t = row.trim();
-  if (t.startsWith("|")) t = t.slice(1);
-  if (t.endsWith("|") && !t.endsWith("\\|")) t = t.slice(0, -1);
-  return t.split(/(?<!\\)\|/).map((c) => c.trim().replaceAll("\\|", "|"));
 }
 
 function tableRow(row: string[], bold: boolean): string {
@@ -154,18 +147,12 @@ function packMarkdown(markdown: string, where: "description" | "field"): string 
       } else out.push(`**${h.text}**`);
       continue;
     }
-    const next = lines[i + 1];
-    if (line.includes("|") && next?.includes("-") && DELIMITER_ROW.test(next.trim())) {
-      const header = cells(line);
-      if (header.length === cells(next).length) {
-        out.push(tableRow(header, true));
-        i += 1;
-        while (i + 1 < lines.length && lines[i + 1]?.includes("|") && lines[i + 1]?.trim() !== "") {
-          out.push(`- ${tableRow(cells(lines[i + 1] as string), false)}`);
-          i += 1;
-        }
-        continue;
-      }
+    const table = tableAt(lines, i);
+    if (table) {
+      const [header = [], ...rows] = table.rows;
+      out.push(tableRow(header, true), ...rows.map((r) => `- ${tableRow(r, false)}`));
+      i = table.last;
+      continue;
     }
     out.push(line);
   }

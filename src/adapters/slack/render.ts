@@ -1,6 +1,7 @@
 import type { types as Slack } from "@slack/bolt";
 import type { Button, ComparisonTable, Reply } from "../../core/reply.ts";
 import { unmarked } from "../../core/user-text.ts";
+import { segments } from "../shared/tables.ts";
 import { escapeSlack, neutralisePlain } from "./escape.ts";
 import { boldLabel, oneLine, splitMrkdwn, toMrkdwn, truncate } from "./mrkdwn.ts";
 
@@ -105,6 +106,29 @@ function comparisonBlocks(table: ComparisonTable): Slack.SectionBlock[] {
   });
 }
 
+/**
+ * Slack shows a Markdown table as raw pipes, so a table in a reply's text is laid out like a comparison:
+ * one section per row, its first cell in bold as the section's text and one field per other cell, the
+ * column's header in bold over the value. A one-column table becomes a bulleted list.
+ */
+function tableBlocks(rows: string[][]): Slack.SectionBlock[] {
+  const [header = [], ...body] = rows;
+  if (header.length <= 1) {
+    const list = body.map((r) => `• ${toMrkdwn(r[0] ?? "") || EMPTY}`).join("\n");
+    return sections([boldLabel(header[0] ?? ""), list].filter(Boolean).join("\n"));
+  }
+  return body.flatMap((row) => {
+    const first = toMrkdwn(row[0] ?? "") || EMPTY;
+    const cells = header.slice(1).map((h, j) => cell(h, row[j + 1] ?? ""));
+    return fieldSections(cells, `*${first}*`);
+  });
+}
+
+/** A reply's Markdown text: prose as sections, each table as tableBlocks. */
+function textBlocks(markdown: string): Slack.SectionBlock[] {
+  return segments(markdown).flatMap((s) => (s.kind === "table" ? tableBlocks(s.rows) : sections(toMrkdwn(s.text))));
+}
+
 function actionBlocks(buttons: Button[]): Slack.ActionsBlock[] {
   const out: Slack.ActionsBlock[] = [];
   let elements: Slack.Button[] = [];
@@ -154,7 +178,7 @@ function blocksOf(reply: Reply): KnownBlock[] {
   if (reply.header?.trim()) {
     blocks.push({ type: "header", text: plain(reply.header, SLACK_LIMITS.headerText) });
   }
-  if (reply.text?.trim()) blocks.push(...sections(toMrkdwn(reply.text)));
+  if (reply.text?.trim()) blocks.push(...textBlocks(reply.text));
   if (reply.comparison) blocks.push(...comparisonBlocks(reply.comparison));
   if (reply.fields?.length) blocks.push(...fieldSections(reply.fields.map((f) => cell(f.label, f.value))));
   if (reply.code?.trim()) blocks.push(...sections(codeBlock(reply.code)));
