@@ -35,9 +35,12 @@ export interface AnswerOptions {
   alsoSee?: Entry;
 }
 
-/** The feedback buttons, and "Share in channel" on an only-me answer. */
+/** "Remember this", the feedback buttons, and "Share in channel" on an only-me answer. */
 function closingButtons(entry: Entry, opts: AnswerOptions): Button[] {
   const buttons: Button[] = [];
+  // The entry's quiz questions join the presser's review deck.
+  if (entry.quiz.length > 0)
+    buttons.push({ label: "Remember this", action: encodeAction({ kind: "rvadd", entry: entry.id }) });
   if (opts.queryId !== undefined) {
     buttons.push({ label: "👍", action: encodeAction({ kind: "vote", query: opts.queryId, vote: "up" }) });
     buttons.push({ label: "👎", action: encodeAction({ kind: "vote", query: opts.queryId, vote: "down" }) });

@@ -2,6 +2,7 @@ import { type Kysely, sql } from "kysely";
 import { type StoreCheck, StoreProbe } from "./health.ts";
 import { OnboardingStore } from "./onboarding-store.ts";
 import { QuizStore } from "./quiz-store.ts";
+import { ReviewStore } from "./reviews.ts";
 import type { Database } from "./schema.ts";
 import type { FeedbackResult, GapRow, Platform, QueryRecord, Store } from "./types.ts";
 
@@ -10,6 +11,7 @@ export class KyselyStore implements Store {
   #closing: Promise<void> | undefined;
   readonly quiz: QuizStore;
   readonly onboarding: OnboardingStore;
+  readonly reviews: ReviewStore;
 
   readonly #probe: StoreProbe;
 
@@ -21,6 +23,7 @@ export class KyselyStore implements Store {
   ) {
     this.quiz = new QuizStore(db, dialect);
     this.onboarding = new OnboardingStore(db, dialect);
+    this.reviews = new ReviewStore(db, dialect);
     this.#probe = new StoreProbe(db, file);
   }
 

@@ -1,4 +1,5 @@
 import { type ColumnDefinitionBuilder, type Kysely, type Migration, Migrator, sql } from "kysely";
+import { reviewsMigration } from "./reviews-schema.ts";
 
 export type SqlDialect = "sqlite" | "postgres";
 
@@ -261,6 +262,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.dropTable("store_probe").execute();
       },
     },
+    "0006_reviews": reviewsMigration(dialect),
   };
 }
 
