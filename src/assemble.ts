@@ -13,6 +13,8 @@ import { OnboardingService } from "./core/onboarding/service.ts";
 import { quizCloseJob, quizPostJob } from "./core/quiz/jobs.ts";
 import type { Poster } from "./core/quiz/model.ts";
 import { QuizService } from "./core/quiz/service.ts";
+import { reviewNudgeJob } from "./core/review/jobs.ts";
+import { ReviewService } from "./core/review/service.ts";
 import { Scheduler } from "./core/schedule/scheduler.ts";
 import type { Telemetry } from "./core/telemetry.ts";
 import type { Store } from "./store/types.ts";
@@ -40,6 +42,15 @@ export interface Parts {
  * function, so they exercise the real wiring rather than a copy of it.
  */
 export function assemble(p: Parts) {
+  const review = new ReviewService({
+    kb: p.kb,
+    search: p.search,
+    repo: p.store.reviews,
+    clock: p.clock,
+    log: p.log.child({ feature: "review" }),
+    messenger: p.messenger,
+    timezone: p.timezone,
+  });
   const quiz = new QuizService({
     kb: p.kb,
     repo: p.store.quiz,
@@ -49,6 +60,7 @@ export function assemble(p: Parts) {
     showNames: p.quiz.showNames,
     telemetry: p.telemetry,
     timezone: p.timezone,
+    onMissed: (who, ref) => review.missed(who, ref, "quiz"),
   });
   const onboarding = new OnboardingService({
     kb: p.kb,
@@ -61,6 +73,7 @@ export function assemble(p: Parts) {
     stallDays: p.onboarding.stallDays,
     welcome: p.onboarding.welcome,
     telemetry: p.telemetry,
+    onMissed: (who, ref) => review.missed(who, ref, "onboarding"),
   });
   const answers = new AnswersService({
     kb: p.kb,
@@ -79,6 +92,7 @@ export function assemble(p: Parts) {
     quiz,
     onboarding,
     answers,
+    review,
     timezone: p.timezone,
     telemetry: p.telemetry,
   };
@@ -97,7 +111,8 @@ export function assemble(p: Parts) {
     s.add(quizCloseJob(p.store.quiz, quiz, p.clock));
     s.add(onboardingDripJob(p.store.onboarding, onboarding));
     s.add(onboardingNudgeJob(p.store.onboarding, onboarding, p.clock, p.onboarding.stallDays));
+    s.add(reviewNudgeJob(p.store.reviews, review));
     return s;
   };
-  return { ctx, dispatcher, quiz, onboarding, answers, scheduler };
+  return { ctx, dispatcher, quiz, onboarding, answers, review, scheduler };
 }

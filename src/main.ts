@@ -9,8 +9,9 @@ import { assemble } from "./assemble.ts";
 import { type Config, loadConfig, platformStatus } from "./config.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
 import type { Dispatcher } from "./core/dispatch.ts";
-import { blocking, formatProblem, loadKnowledge } from "./core/knowledge/loader.ts";
-import { SearchIndex } from "./core/knowledge/search.ts";
+import { blocking, formatProblem } from "./core/knowledge/loader.ts";
+import { openKnowledge } from "./core/knowledge/open.ts";
+import type { SearchIndex } from "./core/knowledge/search.ts";
 import { createLogger, type Logger } from "./core/logger.ts";
 import type { Member, Messenger } from "./core/onboarding/model.ts";
 import type { OnboardingService } from "./core/onboarding/service.ts";
@@ -19,11 +20,13 @@ import type { Poster } from "./core/quiz/model.ts";
 import { cleanText } from "./core/sanitize.ts";
 import { validateTimezone } from "./core/schedule/recurrence.ts";
 import type { Scheduler } from "./core/schedule/scheduler.ts";
+import { readiness, watchStore } from "./ops/health-watch.ts";
 import { Metrics } from "./ops/metrics.ts";
+import { KnowledgeReloader } from "./ops/reload.ts";
 import { installSafetyNet } from "./ops/safety-net.ts";
 import { type Check, type OpsServer, startOpsServer } from "./ops/server.ts";
 import { nextSignal, shutdown } from "./ops/signals.ts";
-import { builtInPacks } from "./paths.ts";
+import { builtInPacks, dockhandVersion, seedIndexPath } from "./paths.ts";
 import { openStore, type Store } from "./store/index.ts";
 
 /** Thrown for a start-up problem that a person fixes by changing settings or files. */
@@ -35,7 +38,13 @@ interface Adapters {
   discord?: DiscordAdapter;
 }
 
-type Io = { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream };
+interface Io {
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  /** Reload the packs when their files change (development). */
+  watch?: boolean;
+}
 
 /** The composition root: config → logger → knowledge → store → core → adapters. */
 export async function start(io: Io) {
@@ -77,7 +86,7 @@ export async function start(io: Io) {
     },
   });
 
-  const { kb, search, store, timezone } = await openCore(config, log);
+  const { kb, search, store, timezone, packs } = await openCore(config, log);
   const interactive = io.stdin.isTTY === true && io.stdout.isTTY === true;
   const chatUi = terminalChat(io, interactive);
   const clock = systemClock;
@@ -94,6 +103,15 @@ export async function start(io: Io) {
     onboarding: config.onboarding,
     telemetry: metrics,
   });
+  const reloader = new KnowledgeReloader({
+    open: packs.open,
+    kb,
+    target: core.ctx,
+    key: packs.key,
+    log: log.child({ feature: "knowledge" }),
+    count: (outcome) => metrics.knowledgeReload(outcome),
+  });
+  const stopReloads = [reloader.onSignal(), ...(io.watch ? [reloader.watch(packs.dirs)] : [])];
   const scheduler = core.scheduler(`${hostname()}-${process.pid}`);
   const say = (line: string) => io.stderr.write(`${line}\n`);
   say(
@@ -105,6 +123,7 @@ export async function start(io: Io) {
   let ops: OpsServer | undefined;
   const closeAll = async () => {
     health.stop();
+    for (const stop of stopReloads) stop();
     await scheduler.stop();
     await Promise.allSettled([adapters.slack?.stop(), adapters.discord?.stop()]);
     await ops?.close();
@@ -116,6 +135,10 @@ export async function start(io: Io) {
         log,
         metrics,
         health: health.check,
+        knowledge: () => {
+          const loaded = reloader.loaded;
+          return { ok: true, detail: `${loaded.entries} entries; packs ${loaded.hash}` };
+        },
         wanted,
         adapters,
         slackHttp: wanted.slack && !config.slack.appToken,
@@ -207,7 +230,17 @@ function terminalChat(io: Io, interactive: boolean): ConsoleChat {
 
 /** Knowledge, search, the store and the default time zone; a problem a person can fix stops start-up. */
 async function openCore(config: Config, log: Logger) {
-  const { kb, problems: found } = loadKnowledge([...builtInPacks, ...config.knowledgeDirs.map((d) => resolve(d))]);
+  const dirs = [...builtInPacks, ...config.knowledgeDirs.map((d) => resolve(d))];
+  const open = () =>
+    openKnowledge(dirs, {
+      indexPath: config.indexPath,
+      seedPaths: [seedIndexPath],
+      version: dockhandVersion,
+      save: true,
+      log: (message) => log.info(message),
+    });
+  const opened = open();
+  const { kb, problems: found } = opened;
   const problems = blocking(found);
   if (found.length > problems.length) {
     log.warn(
@@ -220,7 +253,7 @@ async function openCore(config: Config, log: Logger) {
       `The knowledge packs have ${problems.length} problem(s):\n  ${problems.slice(0, 20).map(formatProblem).join("\n  ")}\nRun "npx dockhand lint" for the full list.`,
     );
   }
-  const search = new SearchIndex(kb);
+  const search = opened.search as SearchIndex;
   let store: Store;
   try {
     store = await openStore({ url: config.databaseUrl, sqlitePath: config.sqlitePath });
@@ -234,7 +267,7 @@ async function openCore(config: Config, log: Logger) {
     await store.close();
     throw new StartupError(`DOCKHAND_TIMEZONE: ${(err as Error).message}`);
   }
-  return { kb, search, store, timezone };
+  return { kb, search, store, timezone, packs: { open, dirs, key: opened.key } };
 }
 
 /** Quiz posts and onboarding DMs go out through the platform of the channel or member. */
@@ -257,27 +290,6 @@ function routeByPlatform(chatUi: ConsoleChat, adapters: Adapters): { poster: Pos
   };
 }
 
-/**
- * The store's health, logged when it changes: a database that stops taking writes, or a SQLite
- * file deleted under the running process, shows in the log as well as in /healthz.
- */
-function watchStore(store: Store, log: Logger) {
-  let lastProblem: string | undefined;
-  const check = async () => {
-    const result = await store.health();
-    const problem = result.ok ? undefined : (result.detail ?? "failing");
-    if (problem !== lastProblem) {
-      if (problem) log.error({ problem }, "the database is not healthy");
-      else log.info("the database is healthy again");
-      lastProblem = problem;
-    }
-    return result;
-  };
-  const timer = setInterval(() => void check().catch(() => undefined), STORE_WATCH_MS);
-  timer.unref();
-  return { check, stop: () => clearInterval(timer) };
-}
-
 /** /healthz, /readyz and /metrics, and Slack's HTTP receiver when Slack runs without Socket Mode. */
 function startOps(
   port: number,
@@ -285,6 +297,7 @@ function startOps(
     log: Logger;
     metrics: Metrics;
     health: () => Promise<Check>;
+    knowledge: () => Check;
     wanted: { slack: boolean; discord: boolean };
     adapters: Adapters;
     slackHttp: boolean;
@@ -294,7 +307,7 @@ function startOps(
     port,
     log: o.log,
     metrics: o.metrics,
-    health: async () => ({ process: { ok: true }, store: await o.health() }),
+    health: async () => ({ process: { ok: true }, store: await o.health(), knowledge: o.knowledge() }),
     ready: () => readiness(o.wanted, o.adapters),
     ...(o.slackHttp
       ? {
@@ -377,17 +390,4 @@ function slackHint(message: string): string {
       ? " (SLACK_BOT_TOKEN was refused: copy the Bot User OAuth Token again)"
       : "";
   return `${message}${hint}`;
-}
-
-/** How often the store's health is checked when nobody asks /healthz. */
-const STORE_WATCH_MS = 30_000;
-
-function readiness(wanted: { slack: boolean; discord: boolean }, a: Adapters): Record<string, Check> {
-  const checks: Record<string, Check> = {};
-  if (wanted.slack) checks.slack = a.slack?.ready ? { ok: true } : { ok: false, detail: "not connected to Slack" };
-  if (wanted.discord)
-    checks.discord = a.discord?.ready ? { ok: true } : { ok: false, detail: "not connected to Discord" };
-  if (!wanted.slack && !wanted.discord)
-    checks.chat = { ok: false, detail: "no chat platform configured: set Slack or Discord tokens (see README.md)" };
-  return checks;
 }

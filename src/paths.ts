@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -15,3 +15,9 @@ export const packageRoot = rootAbove(fileURLToPath(new URL(".", import.meta.url)
 
 /** The packs that ship with Dockhand: the Docker entries and the onboarding tracks. */
 export const builtInPacks = [join(packageRoot, "knowledge/docker"), join(packageRoot, "knowledge/tracks")];
+
+/** Dockhand's version (package.json): a saved index from another version is rebuilt. */
+export const dockhandVersion: string = JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")).version;
+
+/** The index built into the image for the built-in packs (`dockhand index` in the Dockerfile). */
+export const seedIndexPath = join(packageRoot, "cache/knowledge-index.bin");

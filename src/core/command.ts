@@ -7,6 +7,7 @@ import type { Logger } from "./logger.ts";
 import type { OnboardingService } from "./onboarding/service.ts";
 import type { QuizService } from "./quiz/service.ts";
 import type { Reply } from "./reply.ts";
+import type { ReviewService } from "./review/service.ts";
 import type { SuggestKind } from "./suggest.ts";
 import type { Telemetry } from "./telemetry.ts";
 
@@ -49,6 +50,7 @@ export interface Context {
   quiz: QuizService;
   onboarding: OnboardingService;
   answers: AnswersService;
+  review: ReviewService;
   /** The time zone used when a command gives none (DOCKHAND_TIMEZONE). */
   timezone: string;
   /** Counts and timings for operators (metrics); absent in tests and the CLI. */

@@ -9,6 +9,7 @@ import { onboardingStore } from "./onboarding-store.ts";
 import { Posts } from "./posts.ts";
 import { Queries } from "./queries.ts";
 import { quizStore } from "./quiz-store.ts";
+import { ReviewStore } from "./reviews.ts";
 import type { Database } from "./schema.ts";
 import type { Store } from "./types.ts";
 
@@ -20,6 +21,7 @@ export class KyselyStore implements Store {
   #closing: Promise<void> | undefined;
   readonly quiz: QuizRepo;
   readonly onboarding: OnboardingRepo;
+  readonly reviews: ReviewStore;
   readonly #probe: StoreProbe;
   readonly #queries: Queries;
   readonly #posts: Posts;
@@ -33,6 +35,7 @@ export class KyselyStore implements Store {
   ) {
     this.quiz = quizStore(db, dialect);
     this.onboarding = onboardingStore(db, dialect);
+    this.reviews = new ReviewStore(db, dialect);
     this.#probe = new StoreProbe(db, file);
     this.#queries = new Queries(db, dialect);
     this.#posts = new Posts(db);

@@ -1,4 +1,5 @@
 import { type ColumnDefinitionBuilder, type Kysely, type Migration, Migrator, sql } from "kysely";
+import { reviewsMigration } from "./reviews-schema.ts";
 
 export type SqlDialect = "sqlite" | "postgres";
 
@@ -25,6 +26,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     "0002_quiz": quiz(ids),
     "0003_onboarding": onboarding(ids),
     "0004_store_probe": storeProbe(),
+    "0006_reviews": reviewsMigration(dialect),
   };
 }
 

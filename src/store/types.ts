@@ -3,6 +3,7 @@ import type { AnswersRepo } from "../core/answers/repo.ts";
 import type { OnboardingRepo } from "../core/onboarding/repo.ts";
 import type { Platform } from "../core/platform.ts";
 import type { QuizRepo } from "../core/quiz/repo.ts";
+import type { ReviewStore } from "./reviews.ts";
 import type { Database } from "./schema.ts";
 
 export type { FeedbackResult, GapRow, Outcome, QueryRecord } from "../core/answers/model.ts";
@@ -35,4 +36,6 @@ export interface Store extends AnswersRepo {
   readonly quiz: QuizRepo;
   /** Team onboarding: enrolments, step progress, checkpoints and undeliverable DMs. */
   readonly onboarding: OnboardingRepo;
+  /** Personal spaced-repetition reviews: cards, history and daily nudges. */
+  readonly reviews: ReviewStore;
 }

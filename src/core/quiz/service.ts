@@ -34,6 +34,15 @@ export interface QuizOptions {
   telemetry?: Telemetry;
   /** The time zone closing times are shown in (DOCKHAND_TIMEZONE; default UTC). */
   timezone?: string;
+  /** Told of each wrong answer once a round closes (the question joins that person's reviews). */
+  onMissed?: (who: Missed, ref: { entryId: string; question: number }) => Promise<void>;
+}
+
+/** A person who answered a question wrong. */
+export interface Missed {
+  platform: QuizChannel["platform"];
+  workspaceId: string;
+  userId: string;
 }
 
 export type LeaderboardPeriod = "week" | "month" | "all";
@@ -137,6 +146,12 @@ export class QuizService {
       revealReply(view, closed.answers, this.o.showNames),
     );
     this.o.log.info({ round: roundId, answers: closed.answers.length }, "quiz round closed");
+    const ref = { entryId: closed.round.entryId, question: closed.round.questionIndex };
+    for (const a of closed.answers.filter((x) => !x.correct))
+      await this.o.onMissed?.(
+        { platform: closed.round.platform, workspaceId: closed.round.workspaceId, userId: a.userId },
+        ref,
+      );
     return true;
   }
 
