@@ -14,6 +14,8 @@ const KINDS = {
   "onboard/track": "tracks",
   "onboard/timezone": "timezones",
   "topics/tag": "tags",
+  "review/topic": "entries",
+  "review/timezone": "timezones",
 } as const;
 function suggest(p: Parameters<typeof suggestIn>[0], command: string, option: string, typed: string) {
   const kind = KINDS[`${command}/${option}` as keyof typeof KINDS];
