@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import { ClaimStore } from "./claims.ts";
 import { type StoreCheck, StoreProbe } from "./health.ts";
 import { OnboardingStore } from "./onboarding-store.ts";
 import { QuizStore } from "./quiz-store.ts";
@@ -10,6 +11,7 @@ export class KyselyStore implements Store {
   #closing: Promise<void> | undefined;
   readonly quiz: QuizStore;
   readonly onboarding: OnboardingStore;
+  readonly claims: ClaimStore;
 
   readonly #probe: StoreProbe;
 
@@ -21,6 +23,7 @@ export class KyselyStore implements Store {
   ) {
     this.quiz = new QuizStore(db, dialect);
     this.onboarding = new OnboardingStore(db, dialect);
+    this.claims = new ClaimStore(db);
     this.#probe = new StoreProbe(db, file);
   }
 
@@ -225,7 +228,14 @@ export class KyselyStore implements Store {
   async claimOnce(p: { kind: string; key: string; owner: string; at: Date }): Promise<boolean> {
     const result = await this.db
       .insertInto("claims")
-      .values({ kind: p.kind, key: p.key, owner: p.owner, at: ms(p.at, "at") })
+      .values({
+        kind: p.kind,
+        key: p.key,
+        owner: p.owner,
+        at: ms(p.at, "at"),
+        lease_until: ms(p.at, "at"),
+        done_at: ms(p.at, "at"),
+      })
       .onConflict((oc) => oc.columns(["kind", "key"]).doNothing())
       .executeTakeFirst();
     return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;

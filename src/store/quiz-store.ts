@@ -1,4 +1,6 @@
 import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
+import { QuizPostingStore } from "./quiz-posting.ts";
+import { retryIfConnectionLost } from "./reconnect.ts";
 import type { Database, QuizAnswersTable, QuizRoundsTable, QuizSchedulesTable } from "./schema.ts";
 import { Transactions } from "./transactions.ts";
 import type { Platform } from "./types.ts";
@@ -51,8 +53,12 @@ export interface QuizAnswer {
   at: Date;
 }
 
-/** "already": this user answered before (the first answer is final); "closed": the round takes no answers. */
-export type QuizAnswerResult = "recorded" | "already" | "closed";
+/**
+ * "already": this user answered before (the first answer is final); "closed": revealed (or never
+ * posted, or unknown); "posting": the question is still being posted; "closing": its time is up but
+ * the reveal has not happened yet.
+ */
+export type QuizAnswerResult = "recorded" | "already" | "closed" | "posting" | "closing";
 
 /** `open` is the round in flight in that channel (status posting or open). */
 export type OpenRoundResult = { ok: true; round: QuizRound } | { ok: false; open: QuizRound };
@@ -89,12 +95,15 @@ const CHUNK = 500;
  */
 export class QuizStore {
   readonly #transactions: Transactions;
+  /** The lease on rounds being posted (see QuizPostingStore). */
+  readonly posting: QuizPostingStore;
 
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: "sqlite" | "postgres",
   ) {
     this.#transactions = new Transactions(db, dialect);
+    this.posting = new QuizPostingStore(db);
   }
 
   // --- schedules -------------------------------------------------------------
@@ -172,6 +181,9 @@ export class QuizStore {
       scheduleKey: string | null;
       postedAt: Date;
       closesAt: Date;
+      /** The process posting it, holding the round until `leaseUntil` (see QuizPostingStore). */
+      owner?: string;
+      leaseUntil?: Date;
     },
   ): Promise<OpenRoundResult> {
     if (!Number.isSafeInteger(r.questionIndex) || r.questionIndex < 0) {
@@ -188,6 +200,8 @@ export class QuizStore {
       closed_at: null,
       message_ref: null,
       status: "posting",
+      owner: r.owner ?? null,
+      lease_until: r.leaseUntil ? ms(r.leaseUntil, "leaseUntil") : null,
     };
     // The blocking round may end between our insert and our read; try again then.
     for (let attempt = 0; attempt < 5; attempt += 1) {
@@ -288,9 +302,17 @@ export class QuizStore {
    * its close, and only the user's first. One statement (insert from the
    * round row, on conflict do nothing), so concurrent clicks cannot record
    * twice; on PostgreSQL it share-locks the round row, so an answer is
-   * either in before closeRound reads the answers or refused as "closed".
+   * either in before closeRound reads the answers or refused as "closed". Tried once more when the
+   * connection drops under it (a repeat of the same click is recognised as recorded).
    */
-  async answer(
+  answer(
+    roundId: number,
+    a: { userId: string; userName: string; choice: number; correct: boolean; at: Date },
+  ): Promise<QuizAnswerResult> {
+    return retryIfConnectionLost(() => this.#answer(roundId, a));
+  }
+
+  async #answer(
     roundId: number,
     a: { userId: string; userName: string; choice: number; correct: boolean; at: Date },
   ): Promise<QuizAnswerResult> {
@@ -321,11 +343,20 @@ export class QuizStore {
     if ((result.numInsertedOrUpdatedRows ?? 0n) > 0n) return "recorded";
     const existing = await this.db
       .selectFrom("quiz_answers")
-      .select("user_id")
+      .select(["choice", "at"])
       .where("round_id", "=", roundId)
       .where("user_id", "=", a.userId)
       .executeTakeFirst();
-    return existing ? "already" : "closed";
+    // The same click stored by an attempt whose reply was lost with its connection: it counts as recorded.
+    if (existing) return Number(existing.at) === at && Number(existing.choice) === a.choice ? "recorded" : "already";
+    const round = await this.db
+      .selectFrom("quiz_rounds")
+      .select(["status", "closes_at"])
+      .where("id", "=", roundId)
+      .executeTakeFirst();
+    if (round?.status === "posting") return "posting";
+    if (round?.status === "open") return "closing";
+    return "closed";
   }
 
   /** Answers per choice index (at least `choices` long) and their total. */
@@ -603,7 +634,7 @@ function toSchedule(r: Selectable<QuizSchedulesTable>): QuizSchedule {
   };
 }
 
-function toRound(r: Selectable<QuizRoundsTable>): QuizRound {
+export function toRound(r: Selectable<QuizRoundsTable>): QuizRound {
   return {
     id: Number(r.id),
     platform: r.platform as Platform,

@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import type { ClaimStore } from "./claims.ts";
 import type { OnboardingStore } from "./onboarding-store.ts";
 import type { QuizStore } from "./quiz-store.ts";
 import type { Database } from "./schema.ts";
@@ -80,8 +81,10 @@ export interface Store {
   claimEvent(p: { platform: Platform; eventId: string; at: Date }): Promise<boolean>;
   /** Deletes processed event ids seen before `before`; returns how many. */
   pruneEvents(before: Date): Promise<number>;
-  /** Exactly-once claim for schedulers: true for one caller per (kind, key), across processes. */
+  /** A claim taken and finished at once: true for one caller per (kind, key), across processes. */
   claimOnce(p: { kind: string; key: string; owner: string; at: Date }): Promise<boolean>;
+  /** Leased claims of scheduled work: taken, renewed, finished, taken over when their holder died. */
+  readonly claims: ClaimStore;
   /** Runs fn in one transaction (for later features). */
   transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
   /** The underlying kysely instance, for feature repositories added later. */

@@ -100,7 +100,9 @@ function schedulerSuite(name: string, target: Target): void {
       await target.cleanup();
     });
 
-    it("two instances on one database, 60 days of 5-minute ticks: every occurrence runs exactly once", async () => {
+    it("two instances on one database, 60 days of 5-minute ticks: every occurrence runs exactly once", {
+      timeout: 40_000,
+    }, async () => {
       const options = await target.fresh();
       const [storeA, storeB] = [await open(options), await open(options)];
       const t0 = Date.parse("2026-02-20T12:00:00Z");
@@ -414,7 +416,7 @@ describe("Scheduler.start and stop", () => {
 
   it("refuses the same job kind twice", () => {
     const s = new Scheduler({
-      store: { claimOnce: async () => true },
+      store: { claimOnce: async () => true, claims: {} as never },
       clock: new FakeClock(),
       log: capture().log,
       owner: "a",
