@@ -29,6 +29,10 @@ export interface Parts {
   onboarding: { channelId?: string; stallDays: number; welcome?: boolean };
   /** Counts and timings for /metrics (src/ops/metrics.ts); none when absent. */
   telemetry?: Telemetry;
+  /** Names this process on the claims and rounds it holds, e.g. "host-1234". */
+  owner?: string;
+  /** How long a claim or a round being posted holds without renewal (default 60 s). */
+  leaseMs?: number;
 }
 
 /**
@@ -46,6 +50,8 @@ export function assemble(p: Parts) {
     showNames: p.quiz.showNames,
     telemetry: p.telemetry,
     timezone: p.timezone,
+    ...(p.owner === undefined ? {} : { owner: p.owner }),
+    ...(p.leaseMs === undefined ? {} : { leaseMs: p.leaseMs }),
   });
   const onboarding = new OnboardingService({
     kb: p.kb,
@@ -73,12 +79,13 @@ export function assemble(p: Parts) {
     telemetry: p.telemetry,
   };
   const dispatcher = new Dispatcher(ctx, handleAction);
-  const scheduler = (owner: string) => {
+  const scheduler = (owner = p.owner ?? "local") => {
     const s = new Scheduler({
       store: p.store,
       clock: p.clock,
       log: p.log.child({ feature: "scheduler" }),
       owner,
+      ...(p.leaseMs === undefined ? {} : { leaseMs: p.leaseMs }),
       ...(p.quiz.graceMs === undefined ? {} : { graceMs: p.quiz.graceMs }),
     });
     s.add(quizPostJob(p.store, quiz));

@@ -124,9 +124,11 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
   };
   const s = config.slack;
   const d = config.discord;
+  const owner = `${hostname()}-${process.pid}`;
   const {
     dispatcher,
     onboarding,
+    quiz,
     scheduler: makeScheduler,
   } = assemble({
     kb,
@@ -141,8 +143,10 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
     quiz: config.quiz,
     onboarding: config.onboarding,
     telemetry: metrics,
+    owner,
+    leaseMs: config.scheduler.leaseMs,
   });
-  const scheduler = makeScheduler(`${hostname()}-${process.pid}`);
+  const scheduler = makeScheduler(owner);
   const say = (line: string) => io.stderr.write(`${line}\n`);
   say(
     `Dockhand: ${kb.entries.length} knowledge entries, ${kb.tracks.length} track(s); store: ${store.dialect === "postgres" ? "PostgreSQL" : config.sqlitePath}`,
@@ -168,7 +172,9 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
   let ops: OpsServer | undefined;
   const closeAll = async () => {
     clearInterval(storeWatch);
-    await scheduler.stop();
+    // A post that hangs must not hold the shutdown past its deadline: the quiz settles the rounds
+    // it was posting and the scheduler hands its unfinished claims to the next process.
+    await Promise.all([scheduler.stop(STOP_WAIT_MS + FIND_WAIT_MS), quiz.stop(STOP_WAIT_MS, FIND_WAIT_MS)]);
     await Promise.allSettled([slack?.stop(), discord?.stop()]);
     await ops?.close();
     await store.close();
@@ -255,7 +261,7 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
 
   if (slack || discord || ops) {
     // A service: run until SIGTERM or SIGINT, then stop taking work, finish what is in flight and close.
-    scheduler.start(15_000);
+    scheduler.start(config.scheduler.tickMs);
     say(
       slack || discord
         ? "Dockhand is running. Ctrl-C stops it."
@@ -273,7 +279,7 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
         ? "No chat platform connected: this is the terminal chat. Try /docker volumes vs bind mounts (numbers press buttons, Ctrl-D quits). See README.md to connect Slack or Discord."
         : "No chat platform connected: answering standard input line by line (see README.md to connect Slack or Discord).",
     );
-    scheduler.start(15_000);
+    scheduler.start(config.scheduler.tickMs);
     net.started();
     await chatUi.run(dispatcher);
   } finally {
@@ -282,6 +288,13 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
     log.flush?.();
   }
 }
+
+/**
+ * At shutdown, how long a quiz post in flight is waited for, then how long the channel is searched
+ * for its message; together well inside the shutdown deadline.
+ */
+const STOP_WAIT_MS = 4_000;
+const FIND_WAIT_MS = 2_000;
 
 /** How often the store's health is checked when nobody asks /healthz. */
 const STORE_WATCH_MS = 30_000;
@@ -329,6 +342,9 @@ async function shutdown(
     await o.closeAll();
     o.log.info({ tookMs: Date.now() - started }, "stopped");
     o.log.flush?.();
+    // Everything is settled and closed; a request abandoned at shutdown (a post that never
+    // answered) must not keep the process alive.
+    setTimeout(() => process.exit(process.exitCode ?? 0), 250).unref();
   } finally {
     clearTimeout(deadline);
   }

@@ -49,6 +49,18 @@ export class QuizPostingStore {
       .execute();
   }
 
+  /** posting → failed, by the process holding the round (never under another process that took it over). */
+  async fail(roundId: number, owner: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable("quiz_rounds")
+      .set({ status: "failed", owner: null, lease_until: null })
+      .where("id", "=", roundId)
+      .where("status", "=", "posting")
+      .where((eb) => eb.or([eb("owner", "=", owner), eb("owner", "is", null)]))
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
   /** Rounds in 'posting' whose lease ran out by `now`. */
   stale(now: Date): Promise<RoundRow[]> {
     return this.db

@@ -55,10 +55,10 @@ export interface QuizAnswer {
 
 /**
  * "already": this user answered before (the first answer is final); "closed": revealed (or never
- * posted, or unknown); "posting": the question is still being posted; "closing": its time is up but
+ * unknown); "withdrawn": never posted properly (failed); "posting": the question is still being posted; "closing": its time is up but
  * the reveal has not happened yet.
  */
-export type QuizAnswerResult = "recorded" | "already" | "closed" | "posting" | "closing";
+export type QuizAnswerResult = "recorded" | "already" | "closed" | "posting" | "closing" | "withdrawn";
 
 /** `open` is the round in flight in that channel (status posting or open). */
 export type OpenRoundResult = { ok: true; round: QuizRound } | { ok: false; open: QuizRound };
@@ -250,20 +250,6 @@ export class QuizStore {
     return result.numUpdatedRows > 0n;
   }
 
-  /**
-   * Marks rounds still 'posting' that were started before `before` as failed
-   * (a process died between openRound and markPosted); returns how many.
-   */
-  async failStalePosting(before: Date): Promise<number> {
-    const result = await this.db
-      .updateTable("quiz_rounds")
-      .set({ status: "failed" })
-      .where("status", "=", "posting")
-      .where("posted_at", "<", ms(before, "before"))
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
-  }
-
   async getRound(id: number): Promise<QuizRound | undefined> {
     const row = await this.db.selectFrom("quiz_rounds").selectAll().where("id", "=", id).executeTakeFirst();
     return row && toRound(row);
@@ -356,6 +342,7 @@ export class QuizStore {
       .executeTakeFirst();
     if (round?.status === "posting") return "posting";
     if (round?.status === "open") return "closing";
+    if (round?.status === "failed") return "withdrawn";
     return "closed";
   }
 

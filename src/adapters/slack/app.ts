@@ -1,19 +1,21 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { App, HTTPReceiver, type RespondFn, SocketModeReceiver } from "@slack/bolt";
+import { parseAction, savesState } from "../../core/actions.ts";
 import type { Clock } from "../../core/clock.ts";
 import type { Caller } from "../../core/command.ts";
 import type { Dispatcher } from "../../core/dispatch.ts";
 import type { Logger } from "../../core/logger.ts";
 import { DmClosedError, type Member, type Messenger } from "../../core/onboarding/service.ts";
 import type { Poster } from "../../core/quiz/service.ts";
-import type { Reply } from "../../core/reply.ts";
+import { notice, type Reply } from "../../core/reply.ts";
 import type { Store } from "../../store/types.ts";
 import { Coalescer } from "../coalescer.ts";
 import { ASK_SHORTCUT, SLACK_EVENTS_PATH, SLASH_COMMAND } from "./manifest.ts";
 import { actionIdOf, isDirectMessage, slackToPlain, stripBotMention } from "./parse.ts";
 import { renderSlack, type SlackMessage } from "./render.ts";
 import { readSlackBody } from "./request-guard.ts";
+import { NOT_SAVED, NotSavedError, refuseUnsaved, SAVE_DEADLINE_MS, withDeadline } from "./save-first.ts";
 import { AnswerQueue, boltLogger, errorText, parseRef, platformError, withRetryAfter } from "./support.ts";
 
 export type SlackMode =
@@ -75,6 +77,10 @@ const INTERACTIVE_BOUND_MS = 30_000;
 const BURST_QUIET_MS = 5;
 /** Answers waiting for their turn beyond this many start at once (see AnswerQueue). */
 const MAX_ANSWER_BACKLOG = 200;
+/** The message metadata event type that marks Dockhand's quiz posts (see Poster.find). */
+const TAG_EVENT = "dockhand_post";
+/** conversations.history pages looked through for a tagged post (200 messages each). */
+const MAX_HISTORY_PAGES = 5;
 /** A response_url takes at most 5 messages. */
 const MAX_RESPONSES = 5;
 /** Web API errors that mean the member cannot get a DM from the bot. */
@@ -114,7 +120,12 @@ export async function startSlack(opts: SlackOptions): Promise<SlackAdapter> {
           // The client that calls apps.connections.open takes its options from here.
           installerOptions: { clientOptions: { ...apiUrl, ...retryConfig } },
         })
-      : new HTTPReceiver({ signingSecret: mode.signingSecret, logger: boltLog, endpoints: SLACK_EVENTS_PATH });
+      : new HTTPReceiver({
+          signingSecret: mode.signingSecret,
+          logger: boltLog,
+          endpoints: SLACK_EVENTS_PATH,
+          processEventErrorHandler: refuseUnsaved,
+        });
   const app = new App({
     token: mode.botToken,
     receiver,
@@ -188,6 +199,14 @@ export async function startSlack(opts: SlackOptions): Promise<SlackAdapter> {
   // Work that runs after the ack; stop() waits for it so the store is not closed under it.
   const inFlight = new Set<Promise<unknown>>();
 
+  /** Work after an acknowledgement that holds nothing Slack was promised (the reply to a saved press): not queued. */
+  const afterAck = (what: string, work: () => Promise<unknown>) => {
+    const p = work()
+      .catch((err: unknown) => log.error({ err, what }, "slack handler failed"))
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  };
+
   const track = (what: string, work: () => Promise<unknown>) => {
     const p = answers
       .run(work)
@@ -224,13 +243,12 @@ export async function startSlack(opts: SlackOptions): Promise<SlackAdapter> {
     profiles.set(userId, { until: now + USER_CACHE_MS, value });
     return value;
   };
+  const callerBase = (w: { team?: string | null; channel: string; user: string }) =>
+    ({ platform: "slack", workspaceId: w.team ?? "", channelId: w.channel, userId: w.user }) as const;
   const callerOf = async (w: { team?: string | null; channel: string; user: string; name?: string }) => {
     const p = await profile(w.user);
     return {
-      platform: "slack",
-      workspaceId: w.team ?? "",
-      channelId: w.channel,
-      userId: w.user,
+      ...callerBase(w),
       userName: w.name || p.name || w.user,
       platformAdmin: p.admin,
     } satisfies Caller;
@@ -278,16 +296,44 @@ export async function startSlack(opts: SlackOptions): Promise<SlackAdapter> {
 
   const updates = new Coalescer();
   const poster: Poster = {
-    async post(ch, reply) {
+    async post(ch, reply, o) {
       let ref: string | null = null;
-      for (const m of messagesOf(reply)) {
+      for (const [i, m] of messagesOf(reply).entries()) {
+        // The first message carries the tag as message metadata, so that find() recognises it.
+        const metadata =
+          o?.tag && i === 0 ? { metadata: { event_type: TAG_EVENT, event_payload: { tag: o.tag } } } : {};
         const res = await rateLimited(
-          () => client.chat.postMessage({ channel: ch.channelId, text: m.text, blocks: m.blocks }),
+          () => client.chat.postMessage({ channel: ch.channelId, text: m.text, blocks: m.blocks, ...metadata }),
           opts.graceMs,
         );
         ref ??= `${res.channel ?? ch.channelId}:${res.ts}`;
       }
       return ref;
+    },
+    async find(ch, tag, since) {
+      // A minute of slack for clocks that disagree; the tag itself is unique.
+      const oldest = (Math.max(0, since.getTime() - 60_000) / 1000).toFixed(6);
+      let cursor: string | undefined;
+      for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
+        const res = await rateLimited(
+          () =>
+            client.conversations.history({
+              channel: ch.channelId,
+              oldest,
+              limit: 200,
+              include_all_metadata: true,
+              ...(cursor ? { cursor } : {}),
+            }),
+          INTERACTIVE_BOUND_MS,
+        );
+        for (const m of res.messages ?? []) {
+          const md = m.metadata as { event_type?: string; event_payload?: { tag?: unknown } } | undefined;
+          if (md?.event_type === TAG_EVENT && md.event_payload?.tag === tag && m.ts) return `${ch.channelId}:${m.ts}`;
+        }
+        cursor = res.response_metadata?.next_cursor || undefined;
+        if (!cursor) break;
+      }
+      return null;
     },
     async update(ch, messageRef, reply) {
       const at = parseRef(messageRef);
@@ -334,6 +380,8 @@ export async function startSlack(opts: SlackOptions): Promise<SlackAdapter> {
 
   // --- inbound ------------------------------------------------------------------------------
   app.error(async (err) => {
+    // Refused on purpose: Bolt passes it on to the receiver, which answers with an error status.
+    if (err instanceof NotSavedError) throw err;
     log.error({ err }, "slack listener failed");
   });
 
@@ -373,20 +421,39 @@ export async function startSlack(opts: SlackOptions): Promise<SlackAdapter> {
   });
 
   app.action({ type: "block_actions" }, async ({ body, action, ack, respond }) => {
-    await ack();
-    await track("action", async () => {
-      const channel = body.channel?.id ?? (body.container.channel_id as string | undefined) ?? "";
-      const caller = await callerOf({
-        team: body.team?.id ?? body.user.team_id,
-        channel,
-        user: body.user.id,
-        name: body.user.username ?? body.user.name,
-      });
-      const reply = await dispatcher.action(actionIdOf(action as { action_id: string; value?: unknown }), caller);
-      // Onboarding lives in the bot's DM: there, "only you" replies stay instead of vanishing.
-      const inBotDm = isDirectMessage(channel) && body.container.is_ephemeral !== true;
+    const channel = body.channel?.id ?? (body.container.channel_id as string | undefined) ?? "";
+    const id = actionIdOf(action as { action_id: string; value?: unknown });
+    const who = {
+      team: body.team?.id ?? body.user.team_id,
+      channel,
+      user: body.user.id,
+      name: body.user.username ?? body.user.name,
+    };
+    // Onboarding lives in the bot's DM: there, "only you" replies stay instead of vanishing.
+    const inBotDm = isDirectMessage(channel) && body.container.is_ephemeral !== true;
+    const answer = async (reply: Reply) => {
       if (respond) await respondWith(respond, reply, { replace: true, inBotDm });
       else await postInThread({ ...reply, visibility: "ephemeral" }, { channel, user: body.user.id });
+    };
+    if (savesState(parseAction(id))) {
+      // Stored before the acknowledgement: a press Slack was told about is never lost with this
+      // process. The store gets most of Slack's 3 seconds; when it cannot answer in time (or at
+      // all), the press is not acknowledged and the person is told to press again.
+      const caller: Caller = { ...callerBase(who), userName: who.name || who.user, platformAdmin: false };
+      const reply = await withDeadline(dispatcher.action(id, caller), SAVE_DEADLINE_MS);
+      if (!reply || reply.failed) {
+        log.warn({ user: who.user, timedOut: !reply }, "press not saved; not acknowledged");
+        afterAck("refusal", () => answer(notice(NOT_SAVED)));
+        throw new NotSavedError();
+      }
+      await ack();
+      afterAck("action", () => answer(reply));
+      return;
+    }
+    await ack();
+    await track("action", async () => {
+      const caller = await callerOf(who);
+      await answer(await dispatcher.action(id, caller));
     });
   });
 

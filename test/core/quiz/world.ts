@@ -128,6 +128,17 @@ export function removeTempDirs(): void {
   for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
+/** A click's answer count is updated after its reply: these tests look once that has happened. */
+function settling(dispatcher: Dispatcher, quiz: QuizService): Dispatcher {
+  const action = dispatcher.action.bind(dispatcher);
+  dispatcher.action = async (id, who) => {
+    const reply = await action(id, who);
+    await quiz.idle();
+    return reply;
+  };
+  return dispatcher;
+}
+
 export async function openWorld(o: WorldOptions = {}): Promise<World> {
   const shared = o.kb ? undefined : knowledge();
   const kb = o.kb ?? (shared as { kb: KnowledgeBase }).kb;
@@ -161,7 +172,7 @@ export async function openWorld(o: WorldOptions = {}): Promise<World> {
     poster,
     quiz,
     ctx,
-    dispatcher: new Dispatcher(ctx, handleAction),
+    dispatcher: settling(new Dispatcher(ctx, handleAction), quiz),
     scheduler(owner, opts = {}) {
       const s = new Scheduler({
         store,
