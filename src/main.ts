@@ -115,8 +115,14 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
     return adapter;
   };
   const poster: Poster = {
-    post: (ch, r) => adapterFor(ch.platform).poster.post(ch, r),
+    post: (ch, r, o) => adapterFor(ch.platform).poster.post(ch, r, o),
     update: (ch, ref, r) => adapterFor(ch.platform).poster.update(ch, ref, r),
+    // Only some platforms can look for a post; without find, a resumed post goes out again.
+    find: async (ch, tag, since) => {
+      const find = adapterFor(ch.platform).poster.find;
+      if (!find) throw new Error(`cannot look for posts on ${ch.platform}`);
+      return find(ch, tag, since);
+    },
   };
   const messenger: Messenger = {
     dm: (m, r) => adapterFor(m.platform).messenger.dm(m, r),
