@@ -179,9 +179,14 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
   const closeAll = async () => {
     clearInterval(storeWatch);
     // A post that hangs must not hold the shutdown past its deadline: the quiz settles the rounds
-    // it was posting and the scheduler hands its unfinished claims to the next process.
-    await Promise.all([scheduler.stop(STOP_WAIT_MS + FIND_WAIT_MS), quiz.stop(STOP_WAIT_MS, FIND_WAIT_MS)]);
-    await Promise.allSettled([slack?.stop(), discord?.stop()]);
+    // it was posting, the scheduler hands its unfinished claims to the next process, and the Slack
+    // adapter stops waiting for handlers stuck on such a post.
+    await Promise.allSettled([
+      scheduler.stop(STOP_WAIT_MS + FIND_WAIT_MS),
+      quiz.stop(STOP_WAIT_MS, FIND_WAIT_MS),
+      slack?.stop(STOP_WAIT_MS + FIND_WAIT_MS + 1_000),
+      discord?.stop(),
+    ]);
     await ops?.close();
     await store.close();
   };

@@ -60,7 +60,8 @@ export interface SlackAdapter {
   readonly port: number | undefined;
   /** HTTP mode: the request handler (signature checks included), for a server of Dockhand's own. */
   readonly httpHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-  stop(): Promise<void>;
+  /** Stops taking work and waits for work in flight, at most waitMs (default: as long as it takes). */
+  stop(waitMs?: number): Promise<void>;
 }
 
 /** Slack rejects requests whose timestamp is further than this from now, both ways. */
@@ -561,14 +562,24 @@ export async function startSlack(opts: SlackOptions): Promise<SlackAdapter> {
     },
     port,
     httpHandler: receiver instanceof HTTPReceiver ? receiver.requestListener : undefined,
-    async stop() {
+    async stop(waitMs = Number.POSITIVE_INFINITY) {
       if (stopped) return;
       stopped = true;
       clearInterval(pruneTimer);
       // With an external server there is no receiver server to stop (Bolt would refuse).
       if (!(mode.kind === "http" && mode.port === "external")) await app.stop();
-      // Work acknowledged while waiting joins the set: wait until it is empty.
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      // Work acknowledged while waiting joins the set: wait until it is empty, or until waitMs
+      // (a handler stuck on a Slack call that never answers is abandoned).
+      const until = Date.now() + waitMs;
+      while (inFlight.size > 0 && Date.now() < until) {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise((r) => {
+          timer = setTimeout(r, Math.min(until - Date.now(), 2 ** 31 - 1));
+        });
+        await Promise.race([Promise.allSettled([...inFlight]), late]);
+        clearTimeout(timer);
+      }
+      if (inFlight.size > 0) log.warn({ handlers: inFlight.size }, "stopped with handlers still waiting on Slack");
     },
   };
 }
