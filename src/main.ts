@@ -35,6 +35,9 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
   const platforms = platformStatus(config);
   // With no chat platform and no port, this is the terminal chat; with a port, a service.
   const chat = !platforms.some((p) => p.configured) && config.port === undefined;
+  // A service takes SIGTERM/SIGINT from here on, before anything listens: a signal during start-up
+  // stops it cleanly once started, instead of killing it half-way.
+  const signal = chat ? undefined : nextSignal();
   // In the terminal chat, logs go to stderr and only warnings show, so they do not interleave with answers.
   const log = createLogger({
     level: config.logLevel ?? (chat ? "warn" : "info"),
@@ -279,8 +282,7 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
         : "Dockhand is running as a service with no chat platform connected (set Slack or Discord tokens; see README.md).",
     );
     net.started();
-    const signal = await nextSignal();
-    await shutdown(signal, { log, ops, closeAll, say });
+    await shutdown(await (signal ?? nextSignal()), { log, ops, closeAll, say });
     net.uninstall();
     return;
   }

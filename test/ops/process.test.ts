@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { buttonsIn } from "../fakes/slack/harness.ts";
 import { asForm, asPayload, buttonPress, postSigned, slashCommand } from "../fakes/slack/payloads.ts";
 import { BOT_TOKEN, SIGNING_SECRET, SlackStandIn } from "../fakes/slack/standin.ts";
-import { bin, startDockhand as start } from "./dockhand-process.ts";
+import { bin, freePort, startDockhand as start } from "./dockhand-process.ts";
 
 /**
  * The real process, as `npm start` and the container run it: `dockhand start` in a child process
@@ -65,6 +65,46 @@ describe("dockhand start as a service", () => {
     expect(code).toBe(2);
     expect(err).toContain(`PORT ${port} is already in use`);
     expect(err).not.toMatch(/\n\s+at /); // no stack trace
+  }, 40_000);
+});
+
+describe("SIGTERM during start-up", () => {
+  it("as soon as /healthz answers, before Slack is connected: stops cleanly with exit 0", async () => {
+    const standIn = await SlackStandIn.start();
+    cleanups.push(() => standIn.close());
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockhand-proc-"));
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const port = await freePort();
+    const child = spawn(process.execPath, [bin, "start"], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: dir,
+        PORT: String(port),
+        DOCKHAND_DB_PATH: path.join(dir, "d.db"),
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_API_URL: standIn.apiUrl,
+      },
+      stdio: ["ignore", "ignore", "ignore"],
+    });
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) =>
+      child.once("exit", (code, signal) => r([code, signal])),
+    );
+    cleanups.push(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    });
+    for (let i = 0; ; i++) {
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      if (ok) break;
+      if (i > 1500 || child.exitCode !== null) throw new Error("/healthz never answered");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    child.kill("SIGTERM");
+    expect(await exited).toEqual([0, null]);
   }, 40_000);
 });
 
