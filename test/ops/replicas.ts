@@ -62,7 +62,11 @@ export function startReplicas(
 export const alive = (r: Running) => r.child.exitCode === null && r.child.signalCode === null;
 
 /** Polls until probe returns something truthy. */
-export async function until<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, what: string, ms = 15_000) {
+export async function until<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  what: string,
+  ms = 15_000,
+) {
   const end = Date.now() + ms;
   for (;;) {
     const v = await probe();
@@ -114,5 +118,9 @@ export async function roundsIn(db: pg.Pool, channel: string): Promise<{ status: 
 /** The answer buttons' action ids of the question in a channel. */
 export function answerButtons(standIn: SlackStandIn, channel: string): string[] {
   const question = questionsIn(standIn, channel)[0];
-  return question ? buttonsIn(question.blocks).map((b) => b.actionId).filter((a) => a.startsWith("v1|answer|")) : [];
+  return question
+    ? buttonsIn(question.blocks)
+        .map((b) => b.actionId)
+        .filter((a) => a.startsWith("v1|answer|"))
+    : [];
 }
