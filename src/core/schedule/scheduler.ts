@@ -70,8 +70,9 @@ interface Pending {
 }
 
 /**
- * Runs jobs at their occurrences, each occurrence exactly once across all processes that share
- * the store and across restarts.
+ * Runs jobs at their occurrences across all processes that share the store and across restarts:
+ * each occurrence is claimed by one process at a time, and run again (resumed) when that process
+ * dies before finishing it.
  *
  * A tick looks at the window (previous tick, now]; the first tick after a start looks back a grace
  * period, so a restart catches up what it missed. For each occurrence in the window:
