@@ -23,9 +23,9 @@ export interface Job<T> {
   /**
    * Does the work for one occurrence; throwing means "try again later" (within the grace period).
    * `resumed`: an earlier attempt (maybe by a process that died) did not finish, so part of the
-   * work may be done: check before acting. The returned text is kept with the finished claim.
+   * work may be done: check before acting. A returned string is kept with the finished claim.
    */
-  run(item: T, at: Date, attempt: { resumed: boolean }): Promise<string | undefined | void>;
+  run(item: T, at: Date, attempt: { resumed: boolean }): Promise<unknown>;
   /** Called once when retries of an occurrence ran out: record the failure. */
   onGiveUp?(item: T, at: Date, err: unknown): Promise<void> | void;
 }
@@ -308,7 +308,7 @@ export class Scheduler {
     }, this.leaseMs / 3);
     timer.unref();
     this.held.set(id, { kind, key: p.claimKey, timer });
-    let result: string | undefined | void;
+    let result: unknown;
     try {
       result = await p.entry.job.run(item, new Date(p.at), { resumed: taken.resumed || p.attempts > 0 });
     } catch (err) {
@@ -319,7 +319,7 @@ export class Scheduler {
       this.held.delete(id);
     }
     this.pending.delete(id);
-    await this.finish(kind, p.claimKey, this.clock.now().getTime(), result || "done");
+    await this.finish(kind, p.claimKey, this.clock.now().getTime(), typeof result === "string" ? result : "done");
     this.log.info({ ...ctx, lateMs: now - p.at, attempts: p.attempts + 1, resumed: taken.resumed }, "occurrence ran");
   }
 
