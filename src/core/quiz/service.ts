@@ -54,6 +54,8 @@ export interface QuizOptions {
   owner?: string;
   /** How long a round being posted stays this process's without renewal; default 60 s. */
   leaseMs?: number;
+  /** At most one look for rounds left in 'posting' per this much real time; default 1 s. */
+  stuckScanMs?: number;
 }
 
 /** When a round closes, given when its message actually went out. */
@@ -76,6 +78,7 @@ export class QuizService {
   /** Rounds whose message is being sent by this process, and other work started after a reply. */
   private readonly deliveries = new Map<number, { round: QuizRound; done: Promise<unknown> }>();
   private readonly background = new Set<Promise<unknown>>();
+  private lastStuckScan = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly o: QuizOptions) {
     this.questions = bank(o.kb);
@@ -140,8 +143,13 @@ export class QuizService {
     return true;
   }
 
-  /** Every round left in 'posting' past its lease, resumed; returns how many. Errors are logged. */
+  /**
+   * Every round left in 'posting' past its lease, resumed; returns how many. Errors are logged.
+   * Looks at most once a second of real time (a query each time).
+   */
   async recoverStuck(): Promise<number> {
+    if (performance.now() - this.lastStuckScan < (this.o.stuckScanMs ?? 1_000)) return 0;
+    this.lastStuckScan = performance.now();
     let n = 0;
     for (const row of await this.o.store.quiz.posting.stale(this.o.clock.now())) {
       if (this.deliveries.has(Number(row.id))) continue;

@@ -353,7 +353,14 @@ function schedulerSuite(name: string, target: Target): void {
       const clock = new FakeClock(new Date("2026-01-05T07:59:30Z"));
       const ran: { by: string; resumed: boolean; when: string }[] = [];
       const make = async (owner: string, hang: boolean) => {
-        const s = new Scheduler({ store: await open(options), clock, log: capture().log, owner, leaseMs: MIN });
+        const s = new Scheduler({
+          store: await open(options),
+          clock,
+          log: capture().log,
+          owner,
+          leaseMs: MIN,
+          takeoverScanMs: 0,
+        });
         s.add({
           kind: "quiz.post",
           items: async () => [berlin],
