@@ -1,8 +1,7 @@
 import { type Kysely, type Selectable, sql } from "kysely";
+import type { QuizRound, QuizRoundStatus } from "./quiz-store.ts";
 import type { Database, QuizRoundsTable } from "./schema.ts";
-
-/** A round in 'posting' as the posting lease sees it (mapped to the feature's round by QuizStore). */
-export type RoundRow = Selectable<QuizRoundsTable>;
+import type { Platform } from "./types.ts";
 
 /**
  * The lease on a round being posted. openRound gives the round to its opener until
@@ -14,9 +13,9 @@ export class QuizPostingStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Takes a round in 'posting' when its lease ran out (or was never set, or is the caller's). */
-  async take(roundId: number, owner: string, now: Date, leaseMs: number): Promise<RoundRow | undefined> {
+  async take(roundId: number, owner: string, now: Date, leaseMs: number): Promise<QuizRound | undefined> {
     const t = now.getTime();
-    return this.db
+    const row = await this.db
       .updateTable("quiz_rounds")
       .set({ owner, lease_until: t + leaseMs })
       .where("id", "=", roundId)
@@ -24,6 +23,7 @@ export class QuizPostingStore {
       .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", t), eb("owner", "=", owner)]))
       .returningAll()
       .executeTakeFirst();
+    return row && toRound(row);
   }
 
   /** Extends the caller's lease; false when the round is no longer the caller's or no longer posting. */
@@ -62,8 +62,8 @@ export class QuizPostingStore {
   }
 
   /** Rounds in 'posting' whose lease ran out by `now`. */
-  stale(now: Date): Promise<RoundRow[]> {
-    return this.db
+  async stale(now: Date): Promise<QuizRound[]> {
+    const rows = await this.db
       .selectFrom("quiz_rounds")
       .selectAll()
       .where("status", "=", "posting")
@@ -71,16 +71,18 @@ export class QuizPostingStore {
       .orderBy("id")
       .limit(100)
       .execute();
+    return rows.map(toRound);
   }
 
   /** The rounds opened for one scheduled occurrence, newest first. */
-  forSchedule(scheduleKey: string): Promise<RoundRow[]> {
-    return this.db
+  async forSchedule(scheduleKey: string): Promise<QuizRound[]> {
+    const rows = await this.db
       .selectFrom("quiz_rounds")
       .selectAll()
       .where("schedule_key", "=", scheduleKey)
       .orderBy("id", "desc")
       .execute();
+    return rows.map(toRound);
   }
 
   /**
@@ -129,4 +131,22 @@ export class QuizPostingStore {
       throw err;
     }
   }
+}
+
+export function toRound(r: Selectable<QuizRoundsTable>): QuizRound {
+  return {
+    id: Number(r.id),
+    platform: r.platform as Platform,
+    workspaceId: r.workspace_id,
+    channelId: r.channel_id,
+    scheduleKey: r.schedule_key,
+    entryId: r.entry_id,
+    questionIndex: Number(r.question_index),
+    postedBy: r.posted_by,
+    postedAt: new Date(Number(r.posted_at)),
+    closesAt: new Date(Number(r.closes_at)),
+    closedAt: r.closed_at === null ? null : new Date(Number(r.closed_at)),
+    messageRef: r.message_ref,
+    status: r.status as QuizRoundStatus,
+  };
 }

@@ -1,5 +1,5 @@
 import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
-import { QuizPostingStore } from "./quiz-posting.ts";
+import { QuizPostingStore, toRound } from "./quiz-posting.ts";
 import { retryIfConnectionLost } from "./reconnect.ts";
 import type { Database, QuizAnswersTable, QuizRoundsTable, QuizSchedulesTable } from "./schema.ts";
 import { Transactions } from "./transactions.ts";
@@ -295,12 +295,14 @@ export class QuizStore {
     roundId: number,
     a: { userId: string; userName: string; choice: number; correct: boolean; at: Date },
   ): Promise<QuizAnswerResult> {
-    return retryIfConnectionLost(() => this.#answer(roundId, a));
+    let attempt = 0;
+    return retryIfConnectionLost(() => this.#answer(roundId, a, attempt++ > 0));
   }
 
   async #answer(
     roundId: number,
     a: { userId: string; userName: string; choice: number; correct: boolean; at: Date },
+    retried: boolean,
   ): Promise<QuizAnswerResult> {
     if (!Number.isSafeInteger(a.choice) || a.choice < 0) {
       throw new TypeError("QuizStore: choice must be a non-negative integer");
@@ -333,8 +335,10 @@ export class QuizStore {
       .where("round_id", "=", roundId)
       .where("user_id", "=", a.userId)
       .executeTakeFirst();
-    // The same click stored by an attempt whose reply was lost with its connection: it counts as recorded.
-    if (existing) return Number(existing.at) === at && Number(existing.choice) === a.choice ? "recorded" : "already";
+    // On the retry, this very click stored by the first attempt (whose reply was lost with its
+    // connection) counts as recorded.
+    if (existing)
+      return retried && Number(existing.at) === at && Number(existing.choice) === a.choice ? "recorded" : "already";
     const round = await this.db
       .selectFrom("quiz_rounds")
       .select(["status", "closes_at"])
@@ -618,24 +622,6 @@ function toSchedule(r: Selectable<QuizSchedulesTable>): QuizSchedule {
     closeAfterMs: Number(r.close_after_ms),
     createdBy: r.created_by,
     createdAt: new Date(Number(r.created_at)),
-  };
-}
-
-export function toRound(r: Selectable<QuizRoundsTable>): QuizRound {
-  return {
-    id: Number(r.id),
-    platform: r.platform as Platform,
-    workspaceId: r.workspace_id,
-    channelId: r.channel_id,
-    scheduleKey: r.schedule_key,
-    entryId: r.entry_id,
-    questionIndex: Number(r.question_index),
-    postedBy: r.posted_by,
-    postedAt: new Date(Number(r.posted_at)),
-    closesAt: new Date(Number(r.closes_at)),
-    closedAt: r.closed_at === null ? null : new Date(Number(r.closed_at)),
-    messageRef: r.message_ref,
-    status: r.status as QuizRoundStatus,
   };
 }
 

@@ -213,7 +213,7 @@ function quizSuite(name: string, target: Target): void {
       expect(await quiz.posting.stale(at(5))).toEqual([]);
       expect(await quiz.posting.renew(id, "a", at(20))).toBe(true);
       expect(await quiz.posting.renew(id, "b", at(30))).toBe(false);
-      expect((await quiz.posting.stale(at(20))).map((r) => Number(r.id))).toEqual([id]);
+      expect((await quiz.posting.stale(at(20))).map((r) => r.id)).toEqual([id]);
       const taken = await Promise.all([quiz.posting.take(id, "b", at(20), 10), quiz.posting.take(id, "c", at(20), 10)]);
       expect(taken.filter(Boolean)).toHaveLength(1); // one taker wins
       const winner = taken[0] ? "b" : "c";
@@ -227,7 +227,7 @@ function quizSuite(name: string, target: Target): void {
         closesAt: at(85),
       });
       expect(await quiz.posting.take(id, winner, at(100), 10)).toBeUndefined(); // open: nothing to take
-      expect((await quiz.posting.forSchedule("C1@09:00")).map((r) => Number(r.id))).toEqual([id]);
+      expect((await quiz.posting.forSchedule("C1@09:00")).map((r) => r.id)).toEqual([id]);
     });
 
     it("a failed round whose message turned up is revived, unless the channel moved on", async () => {

@@ -1,4 +1,4 @@
-import { type QuizRound, type QuizSchedule, toRound } from "../../store/quiz-store.ts";
+import type { QuizRound, QuizSchedule } from "../../store/quiz-store.ts";
 import type { Store } from "../../store/types.ts";
 import type { Clock } from "../clock.ts";
 import { type Days, nextOccurrence, occurrencesBetween, type Recurrence } from "../schedule/recurrence.ts";
@@ -53,7 +53,7 @@ export function quizPostJob(store: Store, quiz: QuizService): Job<QuizSchedule> 
       // Counted from when the message actually goes out: a late post is not born closed.
       const closesAt = (postedAt: Date) => closeTime(postedAt, s.closeAfterMs, s);
       if (attempt.resumed) {
-        const rounds = (await store.quiz.posting.forSchedule(key)).map(toRound);
+        const rounds = await store.quiz.posting.forSchedule(key);
         const out = rounds.find((r) => r.status === "open" || r.status === "closed");
         if (out) return `round ${out.id} already posted`;
         const posting = rounds.find((r) => r.status === "posting");

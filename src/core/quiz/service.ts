@@ -1,4 +1,4 @@
-import { type QuizChannel, type QuizRound, toRound } from "../../store/quiz-store.ts";
+import type { QuizChannel, QuizRound } from "../../store/quiz-store.ts";
 import type { Store } from "../../store/types.ts";
 import type { Clock } from "../clock.ts";
 import type { Caller } from "../command.ts";
@@ -133,9 +133,8 @@ export class QuizService {
    * died) and posted only when it is not there. False when another process holds the round.
    */
   async resume(roundId: number, closesAt?: CloseRule): Promise<boolean> {
-    const row = await this.o.store.quiz.posting.take(roundId, this.owner, this.o.clock.now(), this.leaseMs);
-    if (!row) return false;
-    const round = toRound(row);
+    const round = await this.o.store.quiz.posting.take(roundId, this.owner, this.o.clock.now(), this.leaseMs);
+    if (!round) return false;
     const duration = round.closesAt.getTime() - round.postedAt.getTime();
     const rule = closesAt ?? ((at: Date) => new Date(at.getTime() + duration));
     this.o.log.warn({ round: round.id, channel: round.channelId }, "resuming a round left in 'posting'");
@@ -151,12 +150,12 @@ export class QuizService {
     if (performance.now() - this.lastStuckScan < (this.o.stuckScanMs ?? 1_000)) return 0;
     this.lastStuckScan = performance.now();
     let n = 0;
-    for (const row of await this.o.store.quiz.posting.stale(this.o.clock.now())) {
-      if (this.deliveries.has(Number(row.id))) continue;
+    for (const round of await this.o.store.quiz.posting.stale(this.o.clock.now())) {
+      if (this.deliveries.has(round.id)) continue;
       try {
-        if (await this.resume(Number(row.id))) n += 1;
+        if (await this.resume(round.id)) n += 1;
       } catch (err) {
-        this.o.log.error({ err, round: Number(row.id) }, "could not resume a round left in 'posting'");
+        this.o.log.error({ err, round: round.id }, "could not resume a round left in 'posting'");
       }
     }
     return n;
