@@ -5,6 +5,7 @@ import { normalKey } from "../src/core/knowledge/normalize.ts";
 import { MAX_QUERY_LENGTH } from "../src/core/knowledge/search.ts";
 import { notice, reply } from "../src/core/reply.ts";
 import { timedSearch } from "../src/core/telemetry.ts";
+import { userText } from "../src/core/user-text.ts";
 
 export default defineCommand({
   spec: {
@@ -59,7 +60,7 @@ export default defineCommand({
     }
     if (result.kind === "suggestions") {
       return reply({
-        text: `I am not sure which topic “${question}” is about. Did you mean one of these?`,
+        text: `I am not sure which topic “${userText(question)}” is about. Did you mean one of these?`,
         buttons: result.hits
           .slice(0, 5)
           .map((h) => ({ label: h.entry.title, action: encodeAction({ kind: "entry", entry: h.entry.id }) })),
@@ -78,7 +79,7 @@ export default defineCommand({
     const fallbackTopics = starters.length > 0 ? starters : ctx.kb.entries.slice(0, 5);
     return {
       ...notice(
-        `I have nothing on “${question}” in the knowledge packs, so it has been noted for the team's gaps report. Try a Docker topic, or browse with \`/docker topics\`.`,
+        `I have nothing on “${userText(question)}” in the knowledge packs, so it has been noted for the team's gaps report. Try a Docker topic, or browse with \`/docker topics\`.`,
       ),
       buttons: fallbackTopics.map((e) => ({ label: e.title, action: encodeAction({ kind: "entry", entry: e.id }) })),
     };

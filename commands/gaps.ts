@@ -1,6 +1,7 @@
 import { defineCommand, isAdmin } from "../src/core/command.ts";
 import { UserError } from "../src/core/errors.ts";
 import { reply } from "../src/core/reply.ts";
+import { userText } from "../src/core/user-text.ts";
 
 export const GAP_WINDOW_DAYS = 30;
 
@@ -35,7 +36,7 @@ export default defineCommand({
         const why = [r.unanswered > 0 ? `${r.unanswered} unanswered` : "", r.downvotes > 0 ? `${r.downvotes} 👎` : ""]
           .filter(Boolean)
           .join(", ");
-        return `“${r.query}”: asked ${r.asked}× (${why})`;
+        return `“${userText(r.query)}”: asked ${r.asked}× (${why})`;
       }),
       context: "Add an entry or an alias to a knowledge pack to close a gap.",
       visibility: "ephemeral",

@@ -12,6 +12,7 @@ import {
   parseTime,
   validateTimezone,
 } from "../src/core/schedule/recurrence.ts";
+import { userText } from "../src/core/user-text.ts";
 
 const ACTIONS = ["now", "schedule", "off", "status", "leaderboard", "me", "close"] as const;
 const PERIODS = ["week", "month", "all"] as const;
@@ -176,7 +177,9 @@ export default defineCommand({
         if (rows.length === 0) return notice(`No points ${title} yet. \`/docker quiz now\` starts a round.`);
         return reply({
           header: `Quiz leaderboard, ${title}`,
-          bullets: rows.map((r) => `${r.rank}. ${r.userName}: ${r.points} ${r.points === 1 ? "point" : "points"}`),
+          bullets: rows.map(
+            (r) => `${r.rank}. ${userText(r.userName)}: ${r.points} ${r.points === 1 ? "point" : "points"}`,
+          ),
           visibility: "channel",
         });
       }

@@ -3,6 +3,7 @@ import { defineCommand } from "../src/core/command.ts";
 import { UserError } from "../src/core/errors.ts";
 import type { KnowledgeBase } from "../src/core/knowledge/loader.ts";
 import { type Button, type Reply, reply } from "../src/core/reply.ts";
+import { userText } from "../src/core/user-text.ts";
 
 export const TOPICS_PER_PAGE = 8;
 
@@ -25,7 +26,7 @@ export function topicsPage(kb: KnowledgeBase, tag: string | undefined, page: num
   const entries = kb.entries.filter((e) => e.tags.includes(tag)).sort((a, b) => a.title.localeCompare(b.title));
   if (entries.length === 0) {
     const known = [...new Set(kb.entries.flatMap((e) => e.tags))].sort().join(", ");
-    throw new UserError("unknown_tag", `There is no tag "${tag}". Try one of: ${known}.`);
+    throw new UserError("unknown_tag", `There is no tag "${userText(tag)}". Try one of: ${known}.`);
   }
   const pages = Math.ceil(entries.length / TOPICS_PER_PAGE);
   const index = Math.min(Math.max(page, 0), pages - 1);

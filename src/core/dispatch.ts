@@ -6,6 +6,7 @@ import { isUserError, UserError } from "./errors.ts";
 import { notice, type Reply } from "./reply.ts";
 import { cleanOptions, cleanText } from "./sanitize.ts";
 import { parseCommandText } from "./text-command.ts";
+import { userText } from "./user-text.ts";
 
 /** Names come from the platform, as typed by people: cleaned like every other text. */
 function cleanCaller(caller: Caller): Caller {
@@ -54,7 +55,10 @@ export class Dispatcher {
     return this.guard(caller, `command ${name}`, label, async () => {
       const command = this.ctx.commands.find((c) => c.spec.name === name);
       if (!command)
-        throw new UserError("unknown_command", `Unknown command "${name}". Type /docker help to see what works.`);
+        throw new UserError(
+          "unknown_command",
+          `Unknown command "${userText(name)}". Type /docker help to see what works.`,
+        );
       label.kind = command.spec.name;
       const shape = Object.fromEntries(
         Object.entries(command.spec.options as Record<string, OptionSpec>).map(([k, v]) => [k, optionSchema(v)]),

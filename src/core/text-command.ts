@@ -1,4 +1,5 @@
 import type { AnyCommand } from "./command.ts";
+import { userText } from "./user-text.ts";
 
 export type ParsedText = { command: AnyCommand; options: Record<string, unknown> } | { error: string };
 
@@ -25,7 +26,7 @@ export function parseCommandText(text: string, commands: readonly AnyCommand[]):
     const options = command.spec.parseText(rest);
     if (options !== null) return { command, options };
   }
-  if (!fallback) return { error: `Unknown command "${verb}". Type /docker help to see what works.` };
+  if (!fallback) return { error: `Unknown command "${userText(verb)}". Type /docker help to see what works.` };
   const options = fallback.spec.parseText(trimmed);
   return options === null
     ? { error: "Type a question after /docker, e.g. /docker how do I publish a port?" }

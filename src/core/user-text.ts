@@ -47,3 +47,32 @@ export function runs(text: string): Run[] {
   }
   return out.filter((r) => r.text.length > 0 || r.typed);
 }
+
+/** A placeholder for the i-th typed run while Markdown is converted: the marks around one private-use character. */
+const slot = (i: number) => `${USER_OPEN}${String.fromCharCode(0xe100 + i)}${USER_CLOSE}`;
+const SLOT = /\uE000([\uE100-\uF8FF])\uE001/g;
+const MAX_SLOTS = 0xf8ff - 0xe100;
+
+/**
+ * Converts Markdown that may hold typed runs without letting the converter see them: each typed run is
+ * set aside as a placeholder the converter passes through untouched, and after the conversion each
+ * placeholder becomes `literal(typed)`, the platform's way of showing those characters as they are.
+ * Text without typed runs goes straight through `convert`.
+ */
+export function convertAround(
+  markdown: string,
+  convert: (markdown: string) => string,
+  literal: (typed: string) => string,
+): string {
+  if (!markdown.includes(USER_OPEN)) return convert(markdown);
+  const typed: string[] = [];
+  const parked = runs(markdown)
+    .map((r) => {
+      if (!r.typed) return r.text;
+      if (typed.length >= MAX_SLOTS) return "";
+      typed.push(r.text);
+      return slot(typed.length - 1);
+    })
+    .join("");
+  return convert(parked).replace(SLOT, (_m, c: string) => literal(typed[c.charCodeAt(0) - 0xe100] ?? ""));
+}

@@ -9,6 +9,7 @@ import {
   MessageFlags,
 } from "discord.js";
 import type { Button, ComparisonTable, Reply } from "../../core/reply.ts";
+import { convertAround, unmarked } from "../../core/user-text.ts";
 import {
   chunks,
   discordMarkdown,
@@ -23,6 +24,7 @@ import {
   plainText,
   take,
   truncate,
+  typedLiteral,
   wellFormed,
   ZWSP,
 } from "./text.ts";
@@ -230,7 +232,7 @@ function buttonRows(buttons: Button[]): APIActionRowComponent<APIButtonComponent
       type: ComponentType.Button,
       style:
         b.style === "primary" ? ButtonStyle.Primary : b.style === "danger" ? ButtonStyle.Danger : ButtonStyle.Secondary,
-      label: truncate(neutraliseMentions(oneLine(wellFormed(b.label))), DISCORD_LIMITS.buttonLabel) || MARKER,
+      label: truncate(neutraliseMentions(oneLine(wellFormed(unmarked(b.label)))), DISCORD_LIMITS.buttonLabel) || MARKER,
       custom_id: b.action,
     };
   });
@@ -291,7 +293,8 @@ export function renderDiscord(reply: Reply): DiscordMessage[] {
     .map((embeds) => ({ embeds, components: [], allowedMentions: { parse: [] } }));
   const last = messages[messages.length - 1];
   if (!last) {
-    const content = neutraliseMentions(wellFormed(reply.fallback).trim()) || EMPTY;
+    const content =
+      neutraliseMentions(convertAround(wellFormed(reply.fallback).trim(), (md) => md, typedLiteral)) || EMPTY;
     return [
       { content: truncate(content, DISCORD_LIMITS.content), embeds: [], components, allowedMentions: { parse: [] } },
     ];

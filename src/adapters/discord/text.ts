@@ -1,4 +1,6 @@
 import { escapeMarkdown } from "discord.js";
+import { convertAround, unmarked } from "../../core/user-text.ts";
+import { tableAt } from "../shared/tables.ts";
 
 /**
  * Text for Discord: making echoed text harmless (mentions, lone surrogates), cutting on word and
@@ -59,12 +61,12 @@ export function oneLine(text: string): string {
 
 /** A plain label where Discord renders Markdown (embed title, field name): escaped, on one line, cut to `max`. */
 export function label(text: string, max: number): string {
-  return truncate(neutraliseMentions(escapeMarkdown(oneLine(wellFormed(text)))), max);
+  return truncate(neutraliseMentions(escapeMarkdown(oneLine(wellFormed(unmarked(text))))), max);
 }
 
 /** Footers show no Markdown: code spans, bold and links become their text (links keep their address). */
 export function plainText(markdown: string): string {
-  return markdown
+  return unmarked(markdown)
     .replace(/\[([^\]\n]+)\]\((\S+?)\)/g, "$1 ($2)")
     .replace(/\*\*([^*\n]+)\*\*/g, "$1")
     .replace(/`([^`\n]+)`/g, "$1");
@@ -81,7 +83,6 @@ export function plainText(markdown: string): string {
 // Both are matched against trimmed lines and written without nested or adjacent open-ended repeats, so a long
 // line of spaces or dashes cannot make them backtrack for long.
 const HEADING = /^(#{1,6})[ \t]+(\S.*)$/;
-const DELIMITER_ROW = /^\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?$/;
 
 /** An ATX heading: its level and its text without a closing run of #. */
 function heading(line: string): { level: number; text: string } | undefined {
@@ -99,21 +100,30 @@ function opensFence(line: string): boolean {
   return t.startsWith(FENCE) && !t.slice(FENCE.length).includes(FENCE);
 }
 
-function cells(row: string): string[] {
-  let t = row.trim();
-  if (t.startsWith("|")) t = t.slice(1);
-  if (t.endsWith("|") && !t.endsWith("\\|")) t = t.slice(0, -1);
-  return t.split(/(?<!\\)\|/).map((c) => c.trim().replaceAll("\\|", "|"));
-}
-
 function tableRow(row: string[], bold: boolean): string {
   const shown = row.map((c) => (c === "" ? EMPTY : bold ? `**${c}**` : c));
   const [first = EMPTY, ...rest] = shown;
   return rest.length > 0 ? `${first}: ${rest.join(" · ")}` : first;
 }
 
-/** Markdown as Discord shows it in an embed description, or (`field`) in a field value. */
+/**
+ * Text a person typed, shown as the characters typed: an inline code span, in which Discord renders no
+ * Markdown, link or mention. A backtick, which would end the span, is shown as a look-alike (ˋ).
+ */
+export function typedLiteral(typed: string): string {
+  const t = wellFormed(typed).replace(/`/g, "\u02cb");
+  return t.trim() ? `\`${t}\`` : "";
+}
+
+/**
+ * Markdown as Discord shows it in an embed description, or (`field`) in a field value; text a person typed
+ * is shown literally (see typedLiteral).
+ */
 export function discordMarkdown(markdown: string, where: "description" | "field"): string {
+  return convertAround(markdown, (md) => packMarkdown(md, where), typedLiteral);
+}
+
+function packMarkdown(markdown: string, where: "description" | "field"): string {
   const lines = wellFormed(markdown).replace(/\r\n?/g, "\n").split("\n");
   const out: string[] = [];
   let inCode = false;
@@ -137,18 +147,12 @@ export function discordMarkdown(markdown: string, where: "description" | "field"
       } else out.push(`**${h.text}**`);
       continue;
     }
-    const next = lines[i + 1];
-    if (line.includes("|") && next?.includes("-") && DELIMITER_ROW.test(next.trim())) {
-      const header = cells(line);
-      if (header.length === cells(next).length) {
-        out.push(tableRow(header, true));
-        i += 1;
-        while (i + 1 < lines.length && lines[i + 1]?.includes("|") && lines[i + 1]?.trim() !== "") {
-          out.push(`- ${tableRow(cells(lines[i + 1] as string), false)}`);
-          i += 1;
-        }
-        continue;
-      }
+    const table = tableAt(lines, i);
+    if (table) {
+      const [header = [], ...rows] = table.rows;
+      out.push(tableRow(header, true), ...rows.map((r) => `- ${tableRow(r, false)}`));
+      i = table.last;
+      continue;
     }
     out.push(line);
   }

@@ -1,4 +1,5 @@
 import slackify from "slackify-markdown";
+import { convertAround, unmarked } from "../../core/user-text.ts";
 import { escapeSlack, JOINER, LINK, secureMrkdwn } from "./escape.ts";
 
 /** Shown where a word longer than a whole block had to be cut, and at the end of truncated text. */
@@ -20,6 +21,19 @@ const LT = `&lt;${JOINER}`;
  * escapes any `>` the library left raw and repairs links it made from bare URLs.
  */
 export function toMrkdwn(markdown: string): string {
+  return convertAround(markdown, cachedConvert, typedLiteral);
+}
+
+/**
+ * Text a person typed, shown as the characters typed: escaped, inside a code span, where Slack applies no
+ * formatting. A backtick, which would end the span, is shown as a look-alike (ˋ).
+ */
+export function typedLiteral(typed: string): string {
+  const t = escapeSlack(typed.replace(/`/g, "\u02cb"));
+  return t.trim() ? `\`${t}\`` : "";
+}
+
+function cachedConvert(markdown: string): string {
   // The same entries are answered again and again: converting their Markdown was a large part of
   // an answer's cost. The conversion is pure, so a bounded cache of recent texts is safe.
   const hit = converted_.get(markdown);
@@ -50,7 +64,7 @@ function convert(markdown: string): string {
 
 /** Bold mrkdwn for a short plain label (a field name, a side, an aspect): escaped, on one line. */
 export function boldLabel(text: string): string {
-  const line = escapeSlack(text.replace(/\s+/g, " ").trim());
+  const line = escapeSlack(unmarked(text).replace(/\s+/g, " ").trim());
   return line ? `*${line}*` : "";
 }
 

@@ -1,5 +1,7 @@
 import type { types as Slack } from "@slack/bolt";
 import type { Button, ComparisonTable, Reply } from "../../core/reply.ts";
+import { unmarked } from "../../core/user-text.ts";
+import { segments } from "../shared/tables.ts";
 import { escapeSlack, neutralisePlain } from "./escape.ts";
 import { boldLabel, oneLine, splitMrkdwn, toMrkdwn, truncate } from "./mrkdwn.ts";
 
@@ -42,7 +44,7 @@ function mrkdwn(text: string): Slack.MrkdwnElement {
 }
 
 function plain(text: string, max: number): Slack.PlainTextElement {
-  return { type: "plain_text", text: oneLine(neutralisePlain(text), max) || MARKER_LABEL, emoji: true };
+  return { type: "plain_text", text: oneLine(neutralisePlain(unmarked(text)), max) || MARKER_LABEL, emoji: true };
 }
 
 /** A label that is empty or only spaces would be rejected by Slack. */
@@ -104,6 +106,29 @@ function comparisonBlocks(table: ComparisonTable): Slack.SectionBlock[] {
   });
 }
 
+/**
+ * Slack shows a Markdown table as raw pipes, so a table in a reply's text is laid out like a comparison:
+ * one section per row, its first cell in bold as the section's text and one field per other cell, the
+ * column's header in bold over the value. A one-column table becomes a bulleted list.
+ */
+function tableBlocks(rows: string[][]): Slack.SectionBlock[] {
+  const [header = [], ...body] = rows;
+  if (header.length <= 1) {
+    const list = body.map((r) => `• ${toMrkdwn(r[0] ?? "") || EMPTY}`).join("\n");
+    return sections([boldLabel(header[0] ?? ""), list].filter(Boolean).join("\n"));
+  }
+  return body.flatMap((row) => {
+    const first = toMrkdwn(row[0] ?? "") || EMPTY;
+    const cells = header.slice(1).map((h, j) => cell(h, row[j + 1] ?? ""));
+    return fieldSections(cells, `*${first}*`);
+  });
+}
+
+/** A reply's Markdown text: prose as sections, each table as tableBlocks. */
+function textBlocks(markdown: string): Slack.SectionBlock[] {
+  return segments(markdown).flatMap((s) => (s.kind === "table" ? tableBlocks(s.rows) : sections(toMrkdwn(s.text))));
+}
+
 function actionBlocks(buttons: Button[]): Slack.ActionsBlock[] {
   const out: Slack.ActionsBlock[] = [];
   let elements: Slack.Button[] = [];
@@ -153,7 +178,7 @@ function blocksOf(reply: Reply): KnownBlock[] {
   if (reply.header?.trim()) {
     blocks.push({ type: "header", text: plain(reply.header, SLACK_LIMITS.headerText) });
   }
-  if (reply.text?.trim()) blocks.push(...sections(toMrkdwn(reply.text)));
+  if (reply.text?.trim()) blocks.push(...textBlocks(reply.text));
   if (reply.comparison) blocks.push(...comparisonBlocks(reply.comparison));
   if (reply.fields?.length) blocks.push(...fieldSections(reply.fields.map((f) => cell(f.label, f.value))));
   if (reply.code?.trim()) blocks.push(...sections(codeBlock(reply.code)));
@@ -162,7 +187,7 @@ function blocksOf(reply: Reply): KnownBlock[] {
   }
   if (reply.context?.trim()) blocks.push(...contextBlocks(reply.context));
   if (reply.buttons?.length) blocks.push(...actionBlocks(reply.buttons));
-  if (blocks.length === 0) blocks.push(...sections(escapeSlack(reply.fallback.trim() || EMPTY)));
+  if (blocks.length === 0) blocks.push(...sections(escapeSlack(unmarked(reply.fallback).trim() || EMPTY)));
   return blocks;
 }
 
@@ -170,8 +195,8 @@ function blocksOf(reply: Reply): KnownBlock[] {
 export function renderSlack(reply: Reply): SlackMessage[] {
   const blocks = blocksOf(reply);
   const count = Math.ceil(blocks.length / SLACK_LIMITS.blocksPerMessage);
-  const fallback = escapeSlack(reply.fallback.trim() || reply.header?.trim() || EMPTY);
-  const title = oneLine(escapeSlack(reply.header?.trim() || reply.fallback.split("\n")[0] || ""), 200);
+  const fallback = escapeSlack(unmarked(reply.fallback.trim() || reply.header?.trim() || EMPTY));
+  const title = oneLine(escapeSlack(unmarked(reply.header?.trim() || reply.fallback.split("\n")[0] || "")), 200);
   return Array.from({ length: count }, (_, i) => ({
     text:
       i === 0

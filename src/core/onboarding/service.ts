@@ -10,6 +10,7 @@ import { LETTERS } from "../quiz/bank.ts";
 import type { Poster } from "../quiz/service.ts";
 import { type Button, notice, type Reply, reply } from "../reply.ts";
 import type { Telemetry } from "../telemetry.ts";
+import { userText } from "../user-text.ts";
 
 /** A member of a workspace, as onboarding addresses them. */
 export interface Member {
@@ -64,7 +65,7 @@ export class OnboardingService {
       const known = this.o.kb.tracks.map((t) => t.id).join(", ") || "none";
       throw new UserError(
         "unknown_track",
-        `There is no track "${id}". Tracks: ${known}. \`/docker onboard tracks\` lists them.`,
+        `There is no track "${userText(id ?? "")}". Tracks: ${known}. \`/docker onboard tracks\` lists them.`,
       );
     }
     return track;
@@ -206,7 +207,7 @@ export class OnboardingService {
       await this.o.poster.post(
         { platform: member.platform, workspaceId: member.workspaceId, channelId: this.o.channelId },
         reply({
-          text: `🎉 ${member.userName} finished the onboarding track "${track.title}". Welcome to the team!`,
+          text: `🎉 ${userText(member.userName)} finished the onboarding track "${track.title}". Welcome to the team!`,
           visibility: "channel",
         }),
       );
@@ -295,7 +296,7 @@ export class OnboardingService {
   async invite(member: Member, trackId: string | undefined, from: string, channelId?: string): Promise<boolean> {
     const track = this.track(trackId);
     const invitation = reply({
-      header: `${from} invites you to "${track.title}"`,
+      header: `${userText(from)} invites you to "${track.title}"`,
       text: `${track.description}\n${track.steps.length} short steps, each with an optional checkpoint question. Go at your own pace.`,
       buttons: [{ label: "Start", action: encodeAction({ kind: "obstart", track: track.id }), style: "primary" }],
       visibility: "ephemeral",
@@ -331,7 +332,7 @@ export class OnboardingService {
         const idle = days(r.lastActivityAt);
         const stalled = r.status !== "finished" && r.status !== "stopped" && idle >= this.o.stallDays;
         const when = idle === 0 ? "today" : `${idle} day${idle === 1 ? "" : "s"} ago`;
-        return `${r.userName}: ${r.status === "finished" ? "finished" : `step ${r.step + 1}/${total}`} · ${r.stepsDone} done · checkpoints ${r.checkpointsPassed}/${r.checkpointsAttempted} · last active ${when}${stalled ? " · ⚠️ stalled" : ""}`;
+        return `${userText(r.userName)}: ${r.status === "finished" ? "finished" : `step ${r.step + 1}/${total}`} · ${r.stepsDone} done · checkpoints ${r.checkpointsPassed}/${r.checkpointsAttempted} · last active ${when}${stalled ? " · ⚠️ stalled" : ""}`;
       }),
       context: `Stalled: no progress for ${this.o.stallDays} days or more.`,
       visibility: "ephemeral",
@@ -358,7 +359,7 @@ export class OnboardingService {
     const track = this.track(trackId);
     const e = await this.o.store.onboarding.get(member);
     if (!e) return;
-    const text = `Hi ${member.userName}! You are at step ${e.step + 1} of "${track.title}". Whenever you have ten minutes, type \`/docker onboard\` to continue.`;
+    const text = `Hi ${userText(member.userName)}! You are at step ${e.step + 1} of "${track.title}". Whenever you have ten minutes, type \`/docker onboard\` to continue.`;
     try {
       await this.o.messenger.dm(member, reply({ text, visibility: "ephemeral" }));
     } catch (err) {

@@ -1,4 +1,5 @@
 import { UserError } from "../errors.ts";
+import { userText } from "../user-text.ts";
 
 const HINT = 'Use a duration such as "30m", "2h" or "1h30m".';
 const UNITS: Record<string, number> = {
@@ -19,11 +20,12 @@ export function parseDuration(input: string): number {
   const text = input.trim().toLowerCase();
   const parts = [...text.matchAll(/(\d+)\s*([a-z]+)/g)];
   const rest = text.replace(/(\d+)\s*([a-z]+)/g, "").trim();
-  if (parts.length === 0 || rest !== "") throw new UserError("bad_duration", `"${input}" is not a duration. ${HINT}`);
+  if (parts.length === 0 || rest !== "")
+    throw new UserError("bad_duration", `"${userText(input)}" is not a duration. ${HINT}`);
   let ms = 0;
   for (const [, n, unit] of parts) {
     const size = UNITS[unit ?? ""];
-    if (!size) throw new UserError("bad_duration", `"${unit}" is not a unit I know. ${HINT}`);
+    if (!size) throw new UserError("bad_duration", `"${userText(unit ?? "")}" is not a unit I know. ${HINT}`);
     ms += Number(n) * size;
   }
   if (ms < 60_000 || ms > 7 * 86_400_000)

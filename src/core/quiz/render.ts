@@ -1,6 +1,7 @@
 import { encodeAction } from "../actions.ts";
 import type { Entry } from "../knowledge/schema.ts";
 import { type Reply, reply } from "../reply.ts";
+import { userText } from "../user-text.ts";
 import { LETTERS } from "./bank.ts";
 
 export interface RoundView {
@@ -72,7 +73,7 @@ export function revealReply(round: RoundView, answers: RevealAnswer[], showNames
     right.length === 0
       ? "Nobody got it this time."
       : showNames
-        ? `${right.length} got it right: ${right.map((a) => a.userName).join(", ")}.`
+        ? `${right.length} got it right: ${right.map((a) => userText(a.userName)).join(", ")}.`
         : `${right.length} got it right.`;
   return reply({
     header: `Quiz answer: ${LETTERS[q.answer]}. ${q.choices[q.answer]}`,

@@ -1,6 +1,7 @@
 import { Cron } from "croner";
 import Fuse from "fuse.js";
 import { UserError } from "../errors.ts";
+import { userText } from "../user-text.ts";
 
 /** Which weekdays a recurrence fires on: every day, Monday to Friday, or a list (0 = Sunday … 6 = Saturday). */
 export type Days = "daily" | "weekdays" | number[];
@@ -40,10 +41,10 @@ export function parseTime(input: string): string {
     const minutes = Number(m[2]);
     if (hours <= 23 && minutes <= 59) return `${pad(hours)}:${pad(minutes)}`;
     if (hours === 24 && minutes === 0) {
-      throw new UserError("bad_time", `"${text}" is not a time. ${TIME_HINT} For midnight, type 00:00.`);
+      throw new UserError("bad_time", `"${userText(text)}" is not a time. ${TIME_HINT} For midnight, type 00:00.`);
     }
   }
-  throw new UserError("bad_time", `"${text}" is not a time. ${TIME_HINT}${timeSuggestion(text)}`);
+  throw new UserError("bad_time", `"${userText(text)}" is not a time. ${TIME_HINT}${timeSuggestion(text)}`);
 }
 
 /** "9" → " Did you mean 09:00?", "9pm" → " Did you mean 21:00?"; "" when nothing sensible fits. */
@@ -95,12 +96,12 @@ export function validateTimezone(name: string): string {
   if (resolved) {
     throw new UserError(
       "bad_timezone",
-      `"${text}" is an abbreviation, not a time zone name. Use an IANA name such as America/New_York or Europe/Berlin, which also keeps daylight saving time right.`,
+      `"${userText(text)}" is an abbreviation, not a time zone name. Use an IANA name such as America/New_York or Europe/Berlin, which also keeps daylight saving time right.`,
     );
   }
   const best = text ? zones().fuse.search(text, { limit: 1 })[0] : undefined;
   const guess = best && (best.score ?? 1) <= 0.2 ? ` Did you mean ${best.item}?` : "";
-  throw new UserError("bad_timezone", `Unknown time zone "${text}".${guess} ${ZONE_HINT}`);
+  throw new UserError("bad_timezone", `Unknown time zone "${userText(text)}".${guess} ${ZONE_HINT}`);
 }
 
 /**
@@ -134,7 +135,7 @@ export function parseDays(input: string): Days {
 
 function dayNumber(word: string): number {
   const index = word.length >= 2 ? DAY_NAMES.findIndex((name) => name.startsWith(word)) : -1;
-  if (index < 0) throw new UserError("bad_days", `"${word}" is not a day. ${DAYS_HINT}`);
+  if (index < 0) throw new UserError("bad_days", `"${userText(word)}" is not a day. ${DAYS_HINT}`);
   return index;
 }
 

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { terminal } from "./terminal.ts";
+import { asShown, terminal } from "./terminal.ts";
 
 /** Text with its line wrapping undone, for comparing long lines. */
 const flat = (text: string) => text.replace(/\s+/g, " ").trim();
@@ -21,7 +21,7 @@ describe("the quiz in the terminal chat", () => {
   }, async () => {
     const t = await terminal(tmp);
 
-    const posted = await t.type("/docker quiz now", /close it early\s+with `\/docker quiz close`\.\n\n/);
+    const posted = await t.type("/docker quiz now", /close it early\s+with \/docker quiz close\.\n\n/);
     expect(posted).toMatch(/^Docker quiz: /m);
     expect(posted).toMatch(/^0 answers so far · closes at 11:00 UTC · your first click counts$/m);
     expect(posted).toMatch(/^\[1\] A {2}\[2\] B {2}\[3\] C( {2}\[4\] D)?$/m);
@@ -37,7 +37,7 @@ describe("the quiz in the terminal chat", () => {
     expect(flat(posted)).toContain(`Docker quiz: ${entry?.title}`);
     expect(flat(posted)).toContain(q.question);
     expect(flat(posted)).toContain("Quiz question posted. It closes at Mon, 5 Jan 2026, 11:00 GMT+0;");
-    for (const [i, c] of q.choices.entries()) expect(flat(posted)).toContain(`• ${"ABCD"[i]}. ${c}`);
+    for (const [i, c] of q.choices.entries()) expect(flat(posted)).toContain(`• ${"ABCD"[i]}. ${asShown(c)}`);
 
     // "2" presses the second button of the question: choice B.
     const answered = await t.type("2", /Locked in: B\.[\s\S]*?\n\n/);
@@ -54,7 +54,7 @@ describe("the quiz in the terminal chat", () => {
     const letter = "ABCD"[q.answer];
     const right = q.answer === 1;
     expect(flat(closed)).toContain(`Quiz answer: ${letter}. ${q.choices[q.answer]} (updated)`);
-    expect(flat(closed)).toContain(flat(q.explanation));
+    expect(flat(closed)).toContain(flat(asShown(q.explanation)));
     expect(flat(closed)).toContain(`• ✅ ${letter}. ${q.choices[q.answer]}`);
     expect(flat(closed)).toContain(`• ${right ? "✅" : "▫️"} B. ${q.choices[1]} ██████████ 1 (100%)`);
     expect(closed.match(/ ░{10} 0 \(0%\)/g)).toHaveLength(q.choices.length - 1);
@@ -64,7 +64,7 @@ describe("the quiz in the terminal chat", () => {
     // The reveal's only button is now [1]: it opens the entry.
     const learn = await t.type("1", /\[\d+\] Share in channel\n\n/);
     expect(flat(learn)).toContain(entry?.title);
-    expect(flat(learn)).toContain(flat(entry?.summary ?? "-"));
+    expect(flat(learn)).toContain(flat(asShown(entry?.summary ?? "-")));
 
     const board = await t.type(
       "/docker quiz leaderboard all",

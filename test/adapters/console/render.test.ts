@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderReply, renderTable, unwrapMarkdown, wrap } from "../../../src/adapters/console/render.ts";
 import { notice, type Reply, reply } from "../../../src/core/reply.ts";
+import { unmarked } from "../../../src/core/user-text.ts";
 import { button, caller, type Fixture, makeFixture } from "../../core/fixture.ts";
 
 const WIDTHS = [40, 60, 80, 100];
@@ -78,7 +79,12 @@ describe("renderReply", () => {
     for (const [kind, r] of kinds()) {
       if (!r.text || /```|^\|/m.test(r.text)) continue;
       // heading markers are dropped (the heading is shown bold instead)
-      const words = r.text.split(/\s+/).filter((w) => w && !/^#{1,6}$/.test(w));
+      // Markdown syntax is taken off: code spans and bold show their text, a link its text and address
+      const text = unmarked(r.text)
+        .replace(/\[([^\]\n]+)\]\(([^)\s]+)\)/g, "$1 ($2)")
+        .replace(/`|\*\*/g, "")
+        .replace(/(?<![\w*])\*(?![\s*])([^*\n]+?)(?<!\s)\*(?![\w*])/g, "$1");
+      const words = text.split(/\s+/).filter((w) => w && !/^#{1,6}$/.test(w));
       const shown = plain(r, 40).split("\n").join(" ").split(/\s+/).filter(Boolean).join(" ");
       // a word longer than the line is split with a hyphen, so compare with the hyphens removed
       expect(shown.replace(/-\s/g, ""), kind).toContain(words.join(" ").replace(/- /g, ""));

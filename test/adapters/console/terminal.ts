@@ -73,3 +73,14 @@ export async function terminal(dir: string, onboarding: Parts["onboarding"] = { 
   }
   return { store, clock, scheduler, input, output: () => out, running, type, next, kb };
 }
+
+/**
+ * Pack Markdown as the terminal shows it, written independently of the renderer: code spans and bold
+ * show their text, *emphasis* its text, a link its text and address.
+ */
+export function asShown(markdown: string): string {
+  return markdown
+    .replace(/\[([^\]\n]+)\]\(([^)\s]+)\)/g, "$1 ($2)")
+    .replace(/`|\*\*/g, "")
+    .replace(/(?<![\w*])\*(?![\s*])([^*\n]+?)(?<!\s)\*(?![\w*])/g, "$1");
+}

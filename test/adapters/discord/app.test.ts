@@ -117,7 +117,7 @@ describe("Discord adapter: slash commands", () => {
     const unknown = await discord.interact(discord.slash("docker", { question: "zzqqxx frobnicate" }));
     expect(unknown.callback.type).toBe(4);
     expect(unknown.callback.data.flags).toBe(MessageFlags.Ephemeral);
-    expect(unknown.callback.data.embeds[0].description).toMatch(/nothing on “zzqqxx frobnicate”/);
+    expect(unknown.callback.data.embeds[0].description).toMatch(/nothing on “`zzqqxx frobnicate`”/);
     expect(unknown.callback.data.allowed_mentions).toEqual({ parse: [] });
     // Starter topics as buttons.
     expect(buttonsOf(unknown.callback.data).length).toBeGreaterThan(0);
@@ -251,7 +251,7 @@ describe("Discord adapter: slow work", () => {
     expect(unknown.callback.type).toBe(5);
     const followUp = await unknown.waitForFollowUp();
     expect(followUp.body.flags).toBe(MessageFlags.Ephemeral);
-    expect(followUp.body.embeds[0].description).toMatch(/nothing on “zzqqxx”/);
+    expect(followUp.body.embeds[0].description).toMatch(/nothing on “`zzqqxx`”/);
     const hook = `/webhooks/${discord.applicationId}/${unknown.payload.token}`;
     expect(discord.requests.filter((r) => r.path.startsWith(hook)).map((r) => `${r.method} ${r.path}`)).toEqual([
       `DELETE ${hook}/messages/@original`,

@@ -245,7 +245,7 @@ describe("renderSlack on real replies", () => {
     if (!m) throw new Error("no message");
     const context = (m.blocks.find((b) => b.type === "context") as Slack.ContextBlock).elements[0];
     expect((context as Slack.MrkdwnElement).text).toBe(
-      "3 answers. 2 got it right: &lt;!channel&gt; alice, &lt;@U999&gt; &amp; bob.",
+      "3 answers. 2 got it right: `&lt;!channel&gt; alice`, `&lt;@U999&gt; &amp; bob`.",
     );
   });
 

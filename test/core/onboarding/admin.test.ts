@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Caller } from "../../../src/core/command.ts";
 import { LETTERS } from "../../../src/core/quiz/bank.ts";
 import type { Reply } from "../../../src/core/reply.ts";
+import { unmarked, userText } from "../../../src/core/user-text.ts";
 import type { Store } from "../../../src/store/index.ts";
 import { button, caller, type Fixture, type FixtureOptions, makeFixture } from "../fixture.ts";
 
@@ -105,9 +106,9 @@ describe("onboard team", () => {
     expect(table.header).toBe("Onboarding progress");
     expect(table.visibility).toBe("ephemeral");
     expect(table.bullets).toEqual([
-      "carol: step 1/18 · 0 done · checkpoints 0/0 · last active today",
-      "bob: step 1/18 · 0 done · checkpoints 0/1 · last active today",
-      "alice: step 3/18 · 2 done · checkpoints 1/1 · last active today",
+      `${userText("carol")}: step 1/18 · 0 done · checkpoints 0/0 · last active today`,
+      `${userText("bob")}: step 1/18 · 0 done · checkpoints 0/1 · last active today`,
+      `${userText("alice")}: step 3/18 · 2 done · checkpoints 1/1 · last active today`,
     ]);
     expect(table.context).toBe("Stalled: no progress for 7 days or more.");
     // A platform admin sees the same table.
@@ -119,17 +120,17 @@ describe("onboard team", () => {
     expect((await press(f, lastDm(f, "U1"), "Got it, next", alice)).text).toBe("You are at step 3 already.");
     expect((await press(f, aliceCard, "Got it, next", alice)).header).toMatch(/^Docker basics: step 4 of 18: /);
     expect((await f.dispatcher.text("/docker onboard team", lead)).bullets).toEqual([
-      "alice: step 4/18 · 3 done · checkpoints 1/1 · last active today",
-      "carol: step 1/18 · 0 done · checkpoints 0/0 · last active 6 days ago",
-      "bob: step 1/18 · 0 done · checkpoints 0/1 · last active 6 days ago",
+      `${userText("alice")}: step 4/18 · 3 done · checkpoints 1/1 · last active today`,
+      `${userText("carol")}: step 1/18 · 0 done · checkpoints 0/0 · last active 6 days ago`,
+      `${userText("bob")}: step 1/18 · 0 done · checkpoints 0/1 · last active 6 days ago`,
     ]);
 
     // Eight days after their last activity: bob has stalled, carol stopped, alice is recent.
     f.clock.advance(2 * DAY);
     expect((await f.dispatcher.text("/docker onboard team", lead)).bullets).toEqual([
-      "alice: step 4/18 · 3 done · checkpoints 1/1 · last active 2 days ago",
-      "carol: step 1/18 · 0 done · checkpoints 0/0 · last active 8 days ago",
-      "bob: step 1/18 · 0 done · checkpoints 0/1 · last active 8 days ago · ⚠️ stalled",
+      `${userText("alice")}: step 4/18 · 3 done · checkpoints 1/1 · last active 2 days ago`,
+      `${userText("carol")}: step 1/18 · 0 done · checkpoints 0/0 · last active 8 days ago`,
+      `${userText("bob")}: step 1/18 · 0 done · checkpoints 0/1 · last active 8 days ago · ⚠️ stalled`,
     ]);
   });
 
@@ -141,7 +142,7 @@ describe("onboard team", () => {
     expect(card.header).toBe('🎉 You finished "Docker basics"');
     f.clock.advance(30 * DAY);
     expect((await f.dispatcher.text("/docker onboard team", lead)).bullets).toEqual([
-      "alice: finished · 18 done · checkpoints 0/0 · last active 30 days ago",
+      `${userText("alice")}: finished · 18 done · checkpoints 0/0 · last active 30 days ago`,
     ]);
   });
 });
@@ -153,7 +154,7 @@ describe("onboard invite", () => {
     expect(sent).toMatchObject({ visibility: "ephemeral", text: "Invitation sent to bob by direct message." });
     expect(f.dms.sent.map((d) => d.userId)).toEqual(["bob"]);
     const invitation = lastDm(f, "bob");
-    expect(invitation.header).toBe('lead invites you to "Docker basics"');
+    expect(invitation.header).toBe(`${userText("lead")} invites you to "Docker basics"`);
     expect(invitation.text).toContain("18 short steps, each with an optional checkpoint question.");
     expect(invitation.buttons?.map((b) => b.label)).toEqual(["Start"]);
     // Inviting enrols nobody: bob decides.
@@ -180,10 +181,10 @@ describe("onboard invite", () => {
     const f = await fixture();
     const sent = await f.dispatcher.text("/docker onboard invite <@U2|bob> docker-basics", owner);
     expect(sent.text).toBe("Invitation sent to U2 by direct message.");
-    expect(lastDm(f, "U2").header).toBe('owner invites you to "Docker basics"');
+    expect(lastDm(f, "U2").header).toBe(`${userText("owner")} invites you to "Docker basics"`);
     const unknown = await f.dispatcher.text("/docker onboard invite @bob nope", lead);
     expect(unknown.text).toBe(
-      'There is no track "nope". Tracks: compose-for-developers, docker-basics, docker-in-production. `/docker onboard tracks` lists them.',
+      `There is no track "${userText("nope")}". Tracks: compose-for-developers, docker-basics, docker-in-production. \`/docker onboard tracks\` lists them.`,
     );
     expect(f.dms.sent).toHaveLength(1);
   });

@@ -6,6 +6,7 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { Caller } from "../../../src/core/command.ts";
 import type { Reply } from "../../../src/core/reply.ts";
+import { unmarked, userText } from "../../../src/core/user-text.ts";
 import { button, caller, type Fixture, type FixtureOptions, makeFixture } from "../fixture.ts";
 import { DmRecorder, dmFailures, memberOf, onBothDatabases, openWorld, removeTempDirs, type World } from "./world.ts";
 
@@ -113,7 +114,7 @@ describe("the welcome for a new member", () => {
     expect(await w.service.welcome(memberOf(dave), "C-general")).toBe(true);
     expect(w.dms.sent).toHaveLength(1);
     const welcome = w.dms.last("U-dave");
-    expect(welcome.header).toBe('The team invites you to "Docker basics"');
+    expect(welcome.header).toBe(`${userText("The team")} invites you to "Docker basics"`);
     expect(welcome.buttons?.map((b) => b.label)).toEqual(["Start"]);
     expect(await w.store.onboarding.get(memberOf(dave))).toBeUndefined();
     const started = await press(w, welcome, "Start", dave);

@@ -9,6 +9,7 @@ import { FakeClock } from "../../../src/core/clock.ts";
 import type { Caller } from "../../../src/core/command.ts";
 import type { Reply } from "../../../src/core/reply.ts";
 import type { Scheduler } from "../../../src/core/schedule/scheduler.ts";
+import { unmarked, userText } from "../../../src/core/user-text.ts";
 import type { OpenStoreOptions, Store } from "../../../src/store/index.ts";
 import { button, countRows } from "../fixture.ts";
 import {
@@ -318,17 +319,21 @@ describe("choosing the pace", () => {
     );
     await w.dispatcher.text("/docker onboard", alice);
 
-    expect((await pace("drip 25:00")).text).toBe('"25:00" is not a time. Use 24-hour HH:MM, e.g. 09:30.');
-    expect((await pace("drip 9pm Europe/Berlin")).text).toBe(
-      '"9pm" is not a time. Use 24-hour HH:MM, e.g. 09:30. Did you mean 21:00?',
+    expect((await pace("drip 25:00")).text).toBe(
+      `"${userText("25:00")}" is not a time. Use 24-hour HH:MM, e.g. 09:30.`,
     );
-    const mars = (await pace("drip 09:30 Mars/Base")).text;
+    expect((await pace("drip 9pm Europe/Berlin")).text).toBe(
+      `"${userText("9pm")}" is not a time. Use 24-hour HH:MM, e.g. 09:30. Did you mean 21:00?`,
+    );
+    const mars = unmarked((await pace("drip 09:30 Mars/Base")).text ?? "");
     expect(mars).toMatch(/^Unknown time zone "Mars\/Base"\./);
     expect(mars).toContain("Use an IANA name such as Europe/Berlin or America/New_York.");
-    expect((await pace("drip 09:30 EST")).text).toMatch(/^"EST" is an abbreviation, not a time zone name\./);
+    expect(unmarked((await pace("drip 09:30 EST")).text ?? "")).toMatch(
+      /^"EST" is an abbreviation, not a time zone name\./,
+    );
     // The typed form (Discord) gives the same kind of answer.
     expect((await w.dispatcher.command("onboard", { action: "pace", time: "fast" }, alice)).text).toBe(
-      '"fast" is not a time. Use 24-hour HH:MM, e.g. 09:30.',
+      `"${userText("fast")}" is not a time. Use 24-hour HH:MM, e.g. 09:30.`,
     );
 
     expect(await w.store.onboarding.get(memberOf(alice))).toMatchObject({
@@ -404,7 +409,7 @@ onBothDatabases("the weekly nudge with two scheduler instances", (db) => {
     ]);
     for (const n of nudges) {
       expect(n.reply.text).toBe(
-        'Hi alice! You are at step 1 of "Docker basics". Whenever you have ten minutes, type `/docker onboard` to continue.',
+        `Hi ${userText("alice")}! You are at step 1 of "Docker basics". Whenever you have ten minutes, type \`/docker onboard\` to continue.`,
       );
     }
     expect(dms.to(bob.userId)).toHaveLength(1);

@@ -13,6 +13,7 @@ import { loadKnowledge } from "../../../src/core/knowledge/loader.ts";
 import type { Entry, Track } from "../../../src/core/knowledge/schema.ts";
 import { LETTERS } from "../../../src/core/quiz/bank.ts";
 import type { Reply } from "../../../src/core/reply.ts";
+import { unmarked, userText } from "../../../src/core/user-text.ts";
 import { builtInPacks } from "../../../src/paths.ts";
 import { button, caller, type Fixture, type FixtureOptions, knowledge, makeFixture } from "../fixture.ts";
 import { openWorld, removeTempDirs, teamPack, type World } from "./world.ts";
@@ -307,7 +308,7 @@ describe("the whole track", () => {
     expect(f.posted.posts[0]?.channelId).toBe("C-team");
     expect(f.posted.posts[0]?.reply).toMatchObject({
       visibility: "channel",
-      text: '🎉 alice finished the onboarding track "Docker basics". Welcome to the team!',
+      text: `🎉 ${userText("alice")} finished the onboarding track "Docker basics". Welcome to the team!`,
     });
     expect(await status(f)).toBe(
       "Docker basics: finished all 18 steps. Steps done: 18. Checkpoints passed: 2 (1 on the first try).",
@@ -368,7 +369,7 @@ describe("tracks from a team's pack", () => {
 
     const unknown = await w.dispatcher.text("/docker onboard start nope", bob);
     expect(unknown.text).toBe(
-      'There is no track "nope". Tracks: compose-for-developers, docker-basics, docker-in-production, team-starter. `/docker onboard tracks` lists them.',
+      `There is no track "${userText("nope")}". Tracks: compose-for-developers, docker-basics, docker-in-production, team-starter. \`/docker onboard tracks\` lists them.`,
     );
     expect(await w.store.onboarding.get({ ...ALICE, userId: "U2" })).toBeUndefined();
 

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { MAX_ACTION_LENGTH, parseAction } from "../../../src/core/actions.ts";
 import type { Reply } from "../../../src/core/reply.ts";
+import { unmarked, userText } from "../../../src/core/user-text.ts";
 import { postgresTarget, type Target } from "../../store/targets.ts";
 import {
   C1,
@@ -155,7 +156,7 @@ describe("answering", () => {
     expect(w.poster.updates).toHaveLength(1);
     await w.scheduler("host-a").tick();
     expect(w.poster.reveals()).toHaveLength(1);
-    expect(lastUpdate(w)?.context).toBe("1 answer. 1 got it right: bob.");
+    expect(lastUpdate(w)?.context).toBe(`1 answer. 1 got it right: ${userText("bob")}.`);
     expect((await scores(w.store)).map((r) => r.userId)).toEqual([bob.userId]);
   });
 
@@ -246,7 +247,7 @@ async function fiftyAtOnce(w: World): Promise<void> {
   expect(reveal?.context).toMatch(new RegExp(`^50 answers\\. ${rightUsers.length} got it right`));
   const board = await w.dispatcher.text("/docker quiz leaderboard all", alice);
   expect(board.bullets).toHaveLength(Math.min(10, rightUsers.length));
-  expect(board.bullets?.every((b) => /^1\. u\d\d: 1 point$/.test(b))).toBe(true);
+  expect(board.bullets?.every((b) => /^1\. u\d\d: 1 point$/.test(unmarked(b)))).toBe(true);
 }
 
 describe("closing and the reveal", () => {
@@ -284,7 +285,7 @@ describe("closing and the reveal", () => {
     expect(reveal.bullets?.[right]).toBe(`✅ ${letter}. ${asked.choices[right]}  ███████░░░ 2 (67%)`);
     expect(reveal.bullets?.[wrong]).toBe(`▫️ ${"ABCD"[wrong]}. ${asked.choices[wrong]}  ███░░░░░░░ 1 (33%)`);
     expect(reveal.bullets?.filter((b) => b.startsWith("✅"))).toHaveLength(1);
-    expect(reveal.context).toBe("3 answers. 2 got it right: bob, dave.");
+    expect(reveal.context).toBe(`3 answers. 2 got it right: ${userText("bob")}, ${userText("dave")}.`);
     expect(reveal.buttons).toHaveLength(1);
     const learnMore = reveal.buttons?.[0];
     expect(learnMore?.label).toBe(`Learn more: ${entry?.title}`);
@@ -420,21 +421,21 @@ describe("quiz me and the leaderboards", () => {
     };
     expect(await board("week")).toEqual([
       "Quiz leaderboard, this week",
-      "1. cy: 2 points",
-      "2. ann: 1 point",
-      "2. ben: 1 point",
+      `1. ${userText("cy")}: 2 points`,
+      `2. ${userText("ann")}: 1 point`,
+      `2. ${userText("ben")}: 1 point`,
     ]);
     expect(await board("month")).toEqual([
       "Quiz leaderboard, the last 30 days",
-      "1. cy: 3 points",
-      "2. ann: 2 points",
-      "3. ben: 1 point",
+      `1. ${userText("cy")}: 3 points`,
+      `2. ${userText("ann")}: 2 points`,
+      `3. ${userText("ben")}: 1 point`,
     ]);
     expect(await board("all")).toEqual([
       "Quiz leaderboard, all time",
-      "1. ann: 3 points",
-      "1. cy: 3 points",
-      "3. ben: 2 points",
+      `1. ${userText("ann")}: 3 points`,
+      `1. ${userText("cy")}: 3 points`,
+      `3. ${userText("ben")}: 2 points`,
     ]);
     // Without a period: the week.
     expect((await w.dispatcher.text("/docker quiz leaderboard", ben)).header).toBe("Quiz leaderboard, this week");

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { unmarked, userText } from "../../../src/core/user-text.ts";
 import { C1, openWorld, removeTempDirs, user, type World, type WorldOptions } from "./world.ts";
 
 const open: World[] = [];
@@ -86,7 +87,7 @@ describe("bad schedules are explained and store nothing", () => {
       const w = await world();
       const r = await w.dispatcher.text(`/docker quiz schedule ${args}`, slackAdmin);
       expect(r.visibility).toBe("ephemeral");
-      expect(r.text).toMatch(message);
+      expect(unmarked(r.text ?? "")).toMatch(message);
       expect(r.text).not.toMatch(/went wrong/);
       expect(await w.store.quiz.listSchedules()).toEqual([]);
     });
@@ -104,7 +105,7 @@ describe("bad schedules are explained and store nothing", () => {
     const w = await world();
     const r = await w.dispatcher.command("quiz", { action: "schedule", time: "09:00", timezone: "EST" }, slackAdmin);
     expect(r.visibility).toBe("ephemeral");
-    expect(r.text).toMatch(/^"EST" is an abbreviation, not a time zone name\. Use an IANA name/);
+    expect(unmarked(r.text ?? "")).toMatch(/^"EST" is an abbreviation, not a time zone name\. Use an IANA name/);
     expect(await w.store.quiz.listSchedules()).toEqual([]);
   });
 
@@ -117,7 +118,7 @@ describe("bad schedules are explained and store nothing", () => {
     const r = await w.dispatcher.text("/docker quiz schedule 09:00 EST", slackAdmin);
     expect(await w.store.quiz.listSchedules()).toEqual([]);
     expect(r.visibility).toBe("ephemeral");
-    expect(r.text).toMatch(/^"EST" is an abbreviation, not a time zone name\. Use an IANA name/);
+    expect(unmarked(r.text ?? "")).toMatch(/^"EST" is an abbreviation, not a time zone name\. Use an IANA name/);
   });
 
   it("a bad schedule leaves an existing one as it was", async () => {

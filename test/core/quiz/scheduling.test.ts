@@ -5,6 +5,7 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { FakeClock } from "../../../src/core/clock.ts";
 import type { Caller } from "../../../src/core/command.ts";
+import { unmarked, userText } from "../../../src/core/user-text.ts";
 import type { OpenStoreOptions } from "../../../src/store/index.ts";
 import type { QuizChannel, QuizRound } from "../../../src/store/quiz-store.ts";
 import { postgresTarget, type Target } from "../../store/targets.ts";
@@ -381,7 +382,7 @@ describe("restarts", () => {
     const reveal = p2.reveals()[0];
     expect(reveal?.ref).toBe(p1.posts[0]?.ref);
     expect(reveal?.at.toISOString()).toBe("2026-01-05T10:00:00.000Z");
-    expect(reveal?.reply.context).toBe("3 answers. 2 got it right: ann, cy.");
+    expect(reveal?.reply.context).toBe(`3 answers. 2 got it right: ${userText("ann")}, ${userText("cy")}.`);
     const s = await scores(w2.store);
     expect(s.map((x) => [x.userId, x.points, x.answered, x.streak])).toEqual([
       ["U-ann", 1, 1, 1],

@@ -11,6 +11,7 @@ import {
   type Recurrence,
   validateTimezone,
 } from "../../../src/core/schedule/recurrence.ts";
+import { unmarked, userText } from "../../../src/core/user-text.ts";
 
 const iso = (dates: Date[]) => dates.map((d) => d.toISOString());
 const between = (rec: Recurrence, from: string, to: string) =>
@@ -67,7 +68,7 @@ describe("parsing what people type", () => {
   ])("rejects the time %j with a message that says what to type", (input, message) => {
     const err = userError(() => parseTime(input));
     expect(err.code).toBe("bad_time");
-    expect(err.message).toMatch(message);
+    expect(unmarked(err.message)).toMatch(message);
   });
 
   it("accepts IANA zones and the aliases Intl knows, in their usual spelling", () => {
@@ -86,7 +87,7 @@ describe("parsing what people type", () => {
   ])("rejects the zone %j with a message that says what to type", (input, message) => {
     const err = userError(() => validateTimezone(input));
     expect(err.code).toBe("bad_timezone");
-    expect(err.message).toMatch(message);
+    expect(unmarked(err.message)).toMatch(message);
   });
 
   it("reads days", () => {
@@ -111,7 +112,7 @@ describe("parsing what people type", () => {
   ])("rejects the days %j with a message that says what to type", (input, message) => {
     const err = userError(() => parseDays(input));
     expect(err.code).toBe("bad_days");
-    expect(err.message).toMatch(message);
+    expect(unmarked(err.message)).toMatch(message);
   });
 
   it("rejects a stored recurrence that is not valid", () => {
