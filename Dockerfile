@@ -45,12 +45,14 @@ RUN --mount=type=cache,target=/root/.npm \
 COPY . .
 
 # Fail the build, not the deployment: type errors and broken knowledge packs
-# stop here. Then drop the dev dependencies (typescript, vitest, biome, ...)
+# stop here. The search index of the built-in packs is built once, here, so a
+# container without packs of its own answers a second after it starts. Then drop the dev dependencies (typescript, vitest, biome, ...)
 # and better-sqlite3's C sources and object files (about 25 MB; only the
 # compiled better_sqlite3.node is loaded), so the runtime stage can copy
 # node_modules as it is.
 RUN npm run typecheck \
  && node src/bin.js lint \
+ && node src/bin.js index --out cache/knowledge-index.bin \
  && npm prune --omit=dev --no-audit --no-fund \
  && find node_modules/better-sqlite3/build -type f ! -name better_sqlite3.node -delete \
  && rm -rf node_modules/better-sqlite3/deps node_modules/better-sqlite3/src
@@ -86,6 +88,7 @@ COPY --from=build /app/package.json /app/tsconfig.json ./
 COPY --from=build /app/src ./src
 COPY --from=build /app/commands ./commands
 COPY --from=build /app/knowledge ./knowledge
+COPY --from=build /app/cache ./cache
 
 # The SQLite database lives here; mount a named volume so it outlives the
 # container (unused when DATABASE_URL points at PostgreSQL).

@@ -46,6 +46,21 @@ export async function handleAction(action: Action, caller: Caller, ctx: Context)
       return ctx.onboarding.answer(memberOf(caller), action.track, action.step, action.q, action.choice);
     case "obpause":
       return ctx.onboarding.pause(memberOf(caller));
+    case "rvnext":
+      return ctx.review.next(memberOf(caller), true);
+    case "rvans":
+      return ctx.review.answer(
+        memberOf(caller),
+        { entryId: action.entry, question: action.q },
+        action.rep,
+        action.choice,
+      );
+    case "rveasy":
+      return ctx.review.easy(memberOf(caller), { entryId: action.entry, question: action.q }, action.rep);
+    case "rvadd":
+      return ctx.review.rememberEntry(memberOf(caller), action.entry);
+    case "rvreset":
+      return ctx.review.resetConfirm(memberOf(caller));
     case "topics":
       return topicsPage(ctx.kb, action.tag === "-" ? undefined : action.tag, action.page, true);
   }

@@ -10,6 +10,8 @@ import { onboardingDripJob, onboardingNudgeJob } from "./core/onboarding/jobs.ts
 import { type Messenger, OnboardingService } from "./core/onboarding/service.ts";
 import { quizCloseJob, quizPostJob } from "./core/quiz/jobs.ts";
 import { type Poster, QuizService } from "./core/quiz/service.ts";
+import { reviewNudgeJob } from "./core/review/jobs.ts";
+import { ReviewService } from "./core/review/service.ts";
 import { Scheduler } from "./core/schedule/scheduler.ts";
 import type { Telemetry } from "./core/telemetry.ts";
 import type { Store } from "./store/types.ts";
@@ -41,6 +43,15 @@ export interface Parts {
  * function, so they exercise the real wiring rather than a copy of it.
  */
 export function assemble(p: Parts) {
+  const review = new ReviewService({
+    kb: p.kb,
+    search: p.search,
+    repo: p.store.reviews,
+    clock: p.clock,
+    log: p.log.child({ feature: "review" }),
+    messenger: p.messenger,
+    timezone: p.timezone,
+  });
   const quiz = new QuizService({
     kb: p.kb,
     store: p.store,
@@ -52,6 +63,7 @@ export function assemble(p: Parts) {
     timezone: p.timezone,
     ...(p.owner === undefined ? {} : { owner: p.owner }),
     ...(p.leaseMs === undefined ? {} : { leaseMs: p.leaseMs }),
+    onMissed: (who, ref) => review.missed(who, ref, "quiz"),
   });
   const onboarding = new OnboardingService({
     kb: p.kb,
@@ -64,6 +76,7 @@ export function assemble(p: Parts) {
     stallDays: p.onboarding.stallDays,
     welcome: p.onboarding.welcome,
     telemetry: p.telemetry,
+    onMissed: (who, ref) => review.missed(who, ref, "onboarding"),
   });
   const ctx: Context = {
     kb: p.kb,
@@ -75,6 +88,7 @@ export function assemble(p: Parts) {
     commands,
     quiz,
     onboarding,
+    review,
     timezone: p.timezone,
     telemetry: p.telemetry,
   };
@@ -92,7 +106,8 @@ export function assemble(p: Parts) {
     s.add(quizCloseJob(p.store, quiz, p.clock));
     s.add(onboardingDripJob(p.store, onboarding));
     s.add(onboardingNudgeJob(p.store, onboarding, p.clock, p.onboarding.stallDays));
+    s.add(reviewNudgeJob(p.store.reviews, review));
     return s;
   };
-  return { ctx, dispatcher, quiz, onboarding, scheduler };
+  return { ctx, dispatcher, quiz, onboarding, review, scheduler };
 }

@@ -2,17 +2,22 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { isUserError } from "./core/errors.ts";
 import { blocking, formatProblem, type KnowledgeBase, loadKnowledge } from "./core/knowledge/loader.ts";
-import { SearchIndex } from "./core/knowledge/search.ts";
+import type { SearchIndex } from "./core/knowledge/search.ts";
 import { builtInPacks } from "./paths.ts";
 import { askLines, formatHuman, timedSearch, toJson } from "./tools/ask.ts";
+import { openForAsk, runIndex } from "./tools/index-cli.ts";
 
 const USAGE = `Usage: dockhand <command>
 
-  start                      run Dockhand (chat adapters, or a terminal chat when no tokens are set)
+  start [--watch]            run Dockhand (chat adapters, or a terminal chat when no tokens are set);
+                             SIGHUP reloads the knowledge packs, --watch also when their files change
   ask [--json] [--explain] [--knowledge DIR]... "<question>"
                              answer a question from the knowledge packs ("-" reads one question a line)
   lint [DIR...]              check the built-in knowledge packs and, layered on them, a team's packs
   eval [FILE...]             score search on evaluation sets (default: ../shared/eval/dev.jsonl)
+  index [--knowledge DIR]... [--out FILE]
+                             build the search index ahead of time and save it (next to the database,
+                             or in DOCKHAND_CACHE_DIR), so that start-up loads it instead
   bench                      measure search latency and memory
   manifest slack [--url URL] print the Slack app manifest (Socket Mode; with --url, HTTP mode)
   register discord [--guild ID]
@@ -31,14 +36,27 @@ function loadOrExplain(extra: string[]): KnowledgeBase {
   return kb;
 }
 
+/** The search index for `ask`: from the saved index when it matches the packs, else built now. */
+function searchOrExplain(extra: string[]): SearchIndex {
+  const { search, problems } = openForAsk(extra);
+  if (!search) {
+    for (const p of blocking(problems)) console.error(formatProblem(p));
+    throw new UsageError(
+      `The knowledge packs have ${blocking(problems).length} problem(s); run "dockhand lint" for the list.`,
+    );
+  }
+  return search;
+}
+
 async function lint(args: string[]): Promise<number> {
   // A team's pack is checked on top of the built-in ones, as Dockhand loads it: its entries may
   // refer to built-in entries, and its ids and aliases must not clash with them.
   const dirs = [...builtInPacks, ...args.filter((a) => !builtInPacks.includes(resolve(a)))];
   const { kb, problems } = loadKnowledge(dirs);
   for (const p of problems) console.error(formatProblem(p));
-  if (problems.length > 0) {
-    console.error(`${problems.length} problem(s) found.`);
+  const failing = problems.filter((p) => !p.warning);
+  if (failing.length > 0) {
+    console.error(`${failing.length} problem(s) found.`);
     return 1;
   }
   console.log(`ok: ${kb.entries.length} entries, ${kb.tracks.length} track(s) in ${dirs.length} pack(s)`);
@@ -58,7 +76,7 @@ async function ask(args: string[]): Promise<number> {
   const query = positionals.join(" ").trim();
   if (!query)
     throw new UsageError('Ask a question, e.g. dockhand ask "volumes vs bind mounts" (or "-" to read from stdin).');
-  const index = new SearchIndex(loadOrExplain(values.knowledge));
+  const index = searchOrExplain(values.knowledge);
   if (query === "-") {
     await askLines(index, process.stdin, values.explain);
     return 0;
@@ -75,7 +93,12 @@ async function main(argv: string[]): Promise<number> {
     case "start": {
       const { start, StartupError } = await import("./main.ts");
       try {
-        await start({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+        await start({
+          stdin: process.stdin,
+          stdout: process.stdout,
+          stderr: process.stderr,
+          watch: rest.includes("--watch"),
+        });
       } catch (err) {
         if (err instanceof StartupError) throw new UsageError(err.message);
         throw err;
@@ -128,10 +151,12 @@ async function main(argv: string[]): Promise<number> {
       return lint(parseArgs({ args: rest, allowPositionals: true, options: {} }).positionals);
     case "ask":
       return ask(rest);
+    case "index":
+      return runIndex(rest);
     case "eval":
       return (await import("./tools/eval-cli.ts")).runEval(rest, loadOrExplain([]));
     case "bench":
-      return (await import("./tools/bench.ts")).runBench(loadOrExplain([]));
+      return (await import("./tools/bench.ts")).runBench(loadOrExplain([]), rest);
     case undefined:
     case "help":
     case "--help":

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { delimiter } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { z } from "zod";
 
 const optional = z
@@ -15,6 +15,8 @@ export const configSchema = z.object({
   }),
   DOCKHAND_DB_PATH: z.string().trim().min(1).default("./data/dockhand.db"),
   DOCKHAND_KNOWLEDGE: optional,
+  /** Where the saved search index goes; by default next to the SQLite file. */
+  DOCKHAND_CACHE_DIR: optional,
   DOCKHAND_ADMINS: optional,
   DOCKHAND_TIMEZONE: z.string().trim().default("UTC"),
   DOCKHAND_QUIZ_NAMES: z.enum(["true", "false"], { message: 'must be "true" or "false"' }).default("true"),
@@ -73,6 +75,8 @@ export interface Config {
   databaseUrl?: string;
   sqlitePath: string;
   knowledgeDirs: string[];
+  /** The saved search index of the knowledge packs. */
+  indexPath: string;
   admins: Set<string>;
   logLevel?: string;
   port?: number;
@@ -106,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile = ".env
     databaseUrl: c.DATABASE_URL,
     sqlitePath: c.DOCKHAND_DB_PATH,
     knowledgeDirs: list(c.DOCKHAND_KNOWLEDGE, delimiter),
+    indexPath: join(c.DOCKHAND_CACHE_DIR ?? dirname(c.DOCKHAND_DB_PATH), "knowledge-index.bin"),
     admins: new Set(list(c.DOCKHAND_ADMINS, /[,\s]+/)),
     logLevel: c.LOG_LEVEL,
     timezone: c.DOCKHAND_TIMEZONE,

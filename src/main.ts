@@ -8,24 +8,32 @@ import { SLACK_EVENTS_PATH } from "./adapters/slack/manifest.ts";
 import { assemble } from "./assemble.ts";
 import { type Config, loadConfig, platformStatus } from "./config.ts";
 import { systemClock } from "./core/clock.ts";
-import { blocking, formatProblem, loadKnowledge } from "./core/knowledge/loader.ts";
-import { SearchIndex } from "./core/knowledge/search.ts";
+import { blocking, formatProblem } from "./core/knowledge/loader.ts";
+import { openKnowledge } from "./core/knowledge/open.ts";
+import type { SearchIndex } from "./core/knowledge/search.ts";
 import { createLogger, type Logger } from "./core/logger.ts";
 import type { Member, Messenger } from "./core/onboarding/service.ts";
 import type { Poster } from "./core/quiz/service.ts";
 import { cleanText } from "./core/sanitize.ts";
 import { validateTimezone } from "./core/schedule/recurrence.ts";
 import { Metrics } from "./ops/metrics.ts";
+import { KnowledgeReloader } from "./ops/reload.ts";
 import { installSafetyNet } from "./ops/safety-net.ts";
 import { type Check, type OpsServer, startOpsServer } from "./ops/server.ts";
-import { builtInPacks } from "./paths.ts";
+import { builtInPacks, dockhandVersion, seedIndexPath } from "./paths.ts";
 import { openStore, type Platform } from "./store/index.ts";
 
 /** Thrown for a start-up problem that a person fixes by changing settings or files. */
 export class StartupError extends Error {}
 
 /** The composition root: config → logger → knowledge → store → core → adapters. */
-export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }) {
+export async function start(io: {
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  /** Reload the packs when their files change (development). */
+  watch?: boolean;
+}) {
   let config: Config;
   try {
     config = loadConfig();
@@ -66,7 +74,17 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
     },
   });
 
-  const { kb, problems: found } = loadKnowledge([...builtInPacks, ...config.knowledgeDirs.map((d) => resolve(d))]);
+  const packDirs = [...builtInPacks, ...config.knowledgeDirs.map((d) => resolve(d))];
+  const openPacks = () =>
+    openKnowledge(packDirs, {
+      indexPath: config.indexPath,
+      seedPaths: [seedIndexPath],
+      version: dockhandVersion,
+      save: true,
+      log: (message) => log.info(message),
+    });
+  const opened = openPacks();
+  const { kb, problems: found } = opened;
   const problems = blocking(found);
   if (found.length > problems.length) {
     log.warn(
@@ -79,7 +97,7 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
       `The knowledge packs have ${problems.length} problem(s):\n  ${problems.slice(0, 20).map(formatProblem).join("\n  ")}\nRun "npx dockhand lint" for the full list.`,
     );
   }
-  const search = new SearchIndex(kb);
+  const search = opened.search as SearchIndex;
   let store: Awaited<ReturnType<typeof openStore>>;
   try {
     store = await openStore({ url: config.databaseUrl, sqlitePath: config.sqlitePath });
@@ -135,6 +153,7 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
   const d = config.discord;
   const owner = `${hostname()}-${process.pid}`;
   const {
+    ctx,
     dispatcher,
     onboarding,
     quiz,
@@ -156,6 +175,15 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
     leaseMs: config.scheduler.leaseMs,
   });
   const scheduler = makeScheduler(owner);
+  const reloader = new KnowledgeReloader({
+    open: openPacks,
+    kb,
+    target: ctx,
+    key: opened.key,
+    log: log.child({ feature: "knowledge" }),
+    count: (outcome) => metrics.knowledgeReload(outcome),
+  });
+  const stopReloads = [reloader.onSignal(), ...(io.watch ? [reloader.watch(packDirs)] : [])];
   const say = (line: string) => io.stderr.write(`${line}\n`);
   say(
     `Dockhand: ${kb.entries.length} knowledge entries, ${kb.tracks.length} track(s); store: ${store.dialect === "postgres" ? "PostgreSQL" : config.sqlitePath}`,
@@ -181,6 +209,7 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
   let ops: OpsServer | undefined;
   const closeAll = async () => {
     clearInterval(storeWatch);
+    for (const stop of stopReloads) stop();
     // A post that hangs must not hold the shutdown past its deadline: the quiz settles the rounds
     // it was posting, the scheduler hands its unfinished claims to the next process, and the Slack
     // adapter stops waiting for handlers stuck on such a post.
@@ -199,7 +228,14 @@ export async function start(io: { stdin: NodeJS.ReadStream; stdout: NodeJS.Write
         port: config.port,
         log,
         metrics,
-        health: async () => ({ process: { ok: true }, store: await storeHealth() }),
+        health: async () => {
+          const packs = reloader.loaded;
+          return {
+            process: { ok: true },
+            store: await storeHealth(),
+            knowledge: { ok: true, detail: `${packs.entries} entries; packs ${packs.hash}` },
+          };
+        },
         ready: () => readiness({ slackWanted, discordWanted, slack, discord }),
         ...(slackHttp
           ? {

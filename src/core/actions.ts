@@ -51,6 +51,27 @@ export const actionSchema = z.discriminatedUnion("kind", [
   }),
   /** Onboarding: pause the track. */
   z.object({ kind: z.literal("obpause"), track: entryId }),
+  /** Reviews: show the presser's next due card. */
+  z.object({ kind: z.literal("rvnext") }),
+  /** Reviews: the answer to question `q` of `entry` shown at repetition `rep`; `choice` names the choice's text. */
+  z.object({
+    kind: z.literal("rvans"),
+    entry: entryId,
+    q: count.pipe(z.number().max(20)),
+    rep: count.pipe(z.number().max(99_999)),
+    choice: z.string().regex(/^[0-9a-z]{1,7}$/),
+  }),
+  /** Reviews: "That was easy" on the card just answered right at repetition `rep`. */
+  z.object({
+    kind: z.literal("rveasy"),
+    entry: entryId,
+    q: count.pipe(z.number().max(20)),
+    rep: count.pipe(z.number().max(99_999)),
+  }),
+  /** Reviews: "Remember this": the entry's quiz questions join the presser's deck. */
+  z.object({ kind: z.literal("rvadd"), entry: entryId }),
+  /** Reviews: the confirmation of `review reset`. */
+  z.object({ kind: z.literal("rvreset") }),
   /** Page `page` of the topic list, optionally filtered by `tag` ("-" for all). */
   z.object({ kind: z.literal("topics"), tag: z.union([tag, z.literal("-")]), page }),
 ]);
@@ -70,6 +91,11 @@ const FIELDS: Record<Action["kind"], string[]> = {
   obquiz: ["track", "step"],
   obans: ["track", "step", "q", "choice"],
   obpause: ["track"],
+  rvnext: [],
+  rvans: ["entry", "q", "rep", "choice"],
+  rveasy: ["entry", "q", "rep"],
+  rvadd: ["entry"],
+  rvreset: [],
 };
 
 export function encodeAction(action: Action): string {

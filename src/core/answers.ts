@@ -5,6 +5,7 @@ import type { KnowledgeBase } from "./knowledge/loader.ts";
 import type { Passage } from "./knowledge/passages.ts";
 import type { Entry } from "./knowledge/schema.ts";
 import type { SearchResult } from "./knowledge/search.ts";
+import { referenceSource } from "./knowledge/source.ts";
 import { type Button, type ComparisonTable, type Reply, reply, type Visibility } from "./reply.ts";
 
 /** Characters of an entry's body per "Show more" page, well inside every platform's limits. */
@@ -19,7 +20,9 @@ function commandBullets(entry: Entry): string[] {
   return entry.commands.map((c) => `\`${c.cmd}\`: ${c.does}`);
 }
 
-function sourceLine(entry: Entry): string {
+function sourceLine(entry: Entry, passage?: Passage): string {
+  // A reference pack's file: its pack and a link back to it (both from the pack's pack.yaml).
+  if (entry.source) return referenceSource(entry, passage);
   return `Docker ${entry.verified.docker} · checked ${entry.verified.date} · ${entry.sources[0] ?? ""}`.trim();
 }
 
@@ -32,9 +35,12 @@ export interface AnswerOptions {
   alsoSee?: Entry;
 }
 
-/** The feedback buttons, and "Share in channel" on an only-me answer. */
+/** "Remember this", the feedback buttons, and "Share in channel" on an only-me answer. */
 function closingButtons(entry: Entry, opts: AnswerOptions): Button[] {
   const buttons: Button[] = [];
+  // The entry's quiz questions join the presser's review deck.
+  if (entry.quiz.length > 0)
+    buttons.push({ label: "Remember this", action: encodeAction({ kind: "rvadd", entry: entry.id }) });
   if (opts.queryId !== undefined) {
     buttons.push({ label: "👍", action: encodeAction({ kind: "vote", query: opts.queryId, vote: "up" }) });
     buttons.push({ label: "👎", action: encodeAction({ kind: "vote", query: opts.queryId, vote: "down" }) });
@@ -92,7 +98,7 @@ export function passageReply(kb: KnowledgeBase, entry: Entry, passage: Passage, 
     text: `**${passage.section.heading}**\n\n${text}`,
     bullets: more.length > 0 ? more : undefined,
     buttons,
-    context: [also.line, sourceLine(entry)].filter(Boolean).join(" · "),
+    context: [also.line, sourceLine(entry, passage)].filter(Boolean).join(" · "),
     visibility: opts.visibility,
     replaceOriginal: opts.replaceOriginal,
     fallback: `${entry.title}: ${passage.section.heading}`,

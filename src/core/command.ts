@@ -6,6 +6,7 @@ import type { Logger } from "./logger.ts";
 import type { OnboardingService } from "./onboarding/service.ts";
 import type { QuizService } from "./quiz/service.ts";
 import type { Reply } from "./reply.ts";
+import type { ReviewService } from "./review/service.ts";
 import type { Telemetry } from "./telemetry.ts";
 
 /** A typed option, the same shape Discord's slash commands deliver natively. */
@@ -57,6 +58,7 @@ export interface Context {
   commands: readonly AnyCommand[];
   quiz: QuizService;
   onboarding: OnboardingService;
+  review: ReviewService;
   /** The time zone used when a command gives none (DOCKHAND_TIMEZONE). */
   timezone: string;
   /** Counts and timings for operators (metrics); absent in tests and the CLI. */

@@ -22,6 +22,12 @@ export class Metrics implements Telemetry {
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
     registers: [this.registry],
   });
+  private readonly reloads = new Counter({
+    name: "dockhand_knowledge_reloads_total",
+    help: "Reloads of the knowledge packs (SIGHUP or --watch): swapped in, or failed and kept the old index",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
   private readonly unansweredTotal = new Counter({
     name: "dockhand_unanswered_total",
     help: "Questions without a confident answer (suggestions or nothing), by platform",
@@ -68,6 +74,10 @@ export class Metrics implements Telemetry {
         },
       });
     }
+  }
+
+  knowledgeReload(outcome: "ok" | "failed"): void {
+    this.reloads.inc({ outcome });
   }
 
   handled(e: { platform: Platform; kind: string; outcome: "ok" | "user_error" | "error" }): void {

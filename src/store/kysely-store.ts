@@ -3,6 +3,7 @@ import { ClaimStore } from "./claims.ts";
 import { type StoreCheck, StoreProbe } from "./health.ts";
 import { OnboardingStore } from "./onboarding-store.ts";
 import { QuizStore } from "./quiz-store.ts";
+import { ReviewStore } from "./reviews.ts";
 import type { Database } from "./schema.ts";
 import type { FeedbackResult, GapRow, Platform, QueryRecord, Store } from "./types.ts";
 
@@ -12,6 +13,7 @@ export class KyselyStore implements Store {
   readonly quiz: QuizStore;
   readonly onboarding: OnboardingStore;
   readonly claims: ClaimStore;
+  readonly reviews: ReviewStore;
 
   readonly #probe: StoreProbe;
 
@@ -24,6 +26,7 @@ export class KyselyStore implements Store {
     this.quiz = new QuizStore(db, dialect);
     this.onboarding = new OnboardingStore(db, dialect);
     this.claims = new ClaimStore(db);
+    this.reviews = new ReviewStore(db, dialect);
     this.#probe = new StoreProbe(db, file);
   }
 

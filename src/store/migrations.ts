@@ -1,4 +1,5 @@
 import { type ColumnDefinitionBuilder, type Kysely, type Migration, Migrator, sql } from "kysely";
+import { reviewsMigration } from "./reviews-schema.ts";
 
 export type SqlDialect = "sqlite" | "postgres";
 
@@ -293,6 +294,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
           await db.schema.alterTable("quiz_rounds").dropColumn(column).execute();
       },
     },
+    "0006_reviews": reviewsMigration(dialect),
   };
 }
 

@@ -1,11 +1,12 @@
 import type { Generated } from "kysely";
+import type { ReviewTables } from "./reviews-schema.ts";
 
 /**
  * Table shapes as kysely sees them. Timestamps are epoch milliseconds
  * (`bigint` in PostgreSQL, `integer` in SQLite; both read back as JS numbers)
  * and booleans are stored as 0/1 so one schema serves both dialects.
  */
-export interface Database {
+export interface Database extends ReviewTables {
   queries: QueriesTable;
   query_feedback: QueryFeedbackTable;
   posts: PostsTable;

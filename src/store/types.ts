@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { ClaimStore } from "./claims.ts";
 import type { OnboardingStore } from "./onboarding-store.ts";
 import type { QuizStore } from "./quiz-store.ts";
+import type { ReviewStore } from "./reviews.ts";
 import type { Database } from "./schema.ts";
 
 export type Platform = "slack" | "discord" | "console";
@@ -93,4 +94,6 @@ export interface Store {
   readonly quiz: QuizStore;
   /** Team onboarding: enrolments, step progress, checkpoints and undeliverable DMs. */
   readonly onboarding: OnboardingStore;
+  /** Personal spaced-repetition reviews: cards, history and daily nudges. */
+  readonly reviews: ReviewStore;
 }

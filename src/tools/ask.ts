@@ -2,6 +2,7 @@ import { createInterface } from "node:readline";
 import { isUserError } from "../core/errors.ts";
 import type { KnowledgeBase } from "../core/knowledge/loader.ts";
 import type { SearchIndex, SearchResult } from "../core/knowledge/search.ts";
+import { referenceLink, referenceSource } from "../core/knowledge/source.ts";
 
 export function toJson(r: SearchResult, tookMs: number) {
   return {
@@ -13,6 +14,7 @@ export function toJson(r: SearchResult, tookMs: number) {
       title: h.entry.title,
       score: Number(h.score.toFixed(3)),
       ...(h.passage ? { passage: { entry: h.entry.id, heading: h.passage.section.heading } } : {}),
+      ...(h.entry.source ? { source: { pack: h.entry.source.name, link: referenceLink(h.entry, h.passage) } } : {}),
     })),
     ...(r.alsoSee ? { alsoSee: { id: r.alsoSee.entry.id, title: r.alsoSee.entry.title } } : {}),
     tookMs: Number(tookMs.toFixed(3)),
@@ -39,7 +41,8 @@ export function formatHuman(r: SearchResult, kb: KnowledgeBase, explain: boolean
       for (const h of r.hits) out.push(`${h.entry.title}: ${h.entry.summary}`, "");
     } else if (top.passage) {
       out.push(`${top.entry.title}: ${top.passage.section.heading}`, "", top.passage.section.text, "");
-      out.push(`Full entry: dockhand ask "${top.entry.title}"`);
+      if (top.entry.source) out.push(referenceSource(top.entry, top.passage));
+      else out.push(`Full entry: dockhand ask "${top.entry.title}"`);
     } else {
       out.push(top.entry.title, "", top.entry.summary, "");
       if (top.entry.commands.length > 0) {

@@ -1,10 +1,12 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
 import Fuse from "fuse.js";
 import type { KnowledgeBase } from "../core/knowledge/loader.ts";
 import type { Entry } from "../core/knowledge/schema.ts";
 import { SearchIndex } from "../core/knowledge/search.ts";
 import { packageRoot } from "../paths.ts";
+import { runPackBench } from "./bench-packs.ts";
 import { readEvalFile } from "./eval.ts";
 
 /** A small seeded generator, so every run benchmarks the same synthetic packs. */
@@ -85,18 +87,25 @@ function heapMb(): number {
   return process.memoryUsage().heapUsed / 1024 / 1024;
 }
 
-function benchQueries(): string[] {
-  const files = [join(packageRoot, "../shared/eval/dev.jsonl"), join(packageRoot, "test/eval/holdout.jsonl")];
+function benchQueries(shared: string): string[] {
+  const files = [join(shared, "eval/dev.jsonl"), join(packageRoot, "test/eval/holdout.jsonl")];
   const queries = files.filter(existsSync).flatMap((f) => readEvalFile(f).map((c) => c.q));
   return queries.length > 0 ? queries : ["volumes vs bind mounts", "docker ps -a", "how do I publish a port"];
 }
 
-export function runBench(kb: KnowledgeBase): number {
-  const queries = benchQueries();
+/** `bench [--quick] [--shared DIR]`: --quick skips the in-memory 1,000 and 10,000 rows; DIR holds eval/ (default ../shared). */
+export function runBench(kb: KnowledgeBase, args: string[] = []): number {
+  const { values } = parseArgs({
+    args,
+    options: { quick: { type: "boolean", default: false }, shared: { type: "string" } },
+  });
+  const shared = resolve(values.shared ?? join(packageRoot, "../shared"));
+  const opts = { quick: values.quick };
+  const queries = benchQueries(shared);
   if (!globalThis.gc) console.log("(heap figures are rougher without --expose-gc)");
   console.log(`${queries.length} queries; times in ms\n`);
   console.log("pack      engine       build   heap MB   p50      p99");
-  for (const size of [kb.entries.length, 1000, 10000]) {
+  for (const size of opts.quick ? [kb.entries.length] : [kb.entries.length, 1000, 10000]) {
     const pack = size === kb.entries.length ? kb : syntheticPack(kb, size);
     const h0 = heapMb();
     let t = performance.now();
@@ -128,5 +137,6 @@ export function runBench(kb: KnowledgeBase): number {
     index.search(""); // keep both indexes alive until measured
     fuse.search("");
   }
+  runPackBench(kb, queries, shared);
   return 0;
 }

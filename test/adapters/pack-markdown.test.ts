@@ -56,7 +56,7 @@ function mrkdwnTexts(blocks: Slack.KnownBlock[]): string[] {
   return out;
 }
 
-describe("the pack's Markdown on every surface", () => {
+describe("the pack's Markdown on every surface", { timeout: 180_000 }, () => {
   it("covers the pack: passages, pages and tables among them", () => {
     expect(replies.length).toBeGreaterThan(kb.entries.length * 3);
     expect(replies.some(([, r]) => TABLE_ROW.test(r.text ?? ""))).toBe(true);
@@ -201,7 +201,7 @@ describe("tables and inline code, by example", () => {
   });
 });
 
-describe("Show more pages follow sections", () => {
+describe("Show more pages follow sections", { timeout: 60_000 }, () => {
   it("a section that fits a page is on one page, whole, starting with its heading", () => {
     let whole = 0;
     for (const e of kb.entries) {

@@ -41,6 +41,22 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
     choice: fc.integer({ min: 0, max: 3 }),
   }),
   entryIdArb.map((track) => ({ kind: "obpause" as const, track })),
+  fc.constant({ kind: "rvnext" as const }),
+  fc.record({
+    kind: fc.constant("rvans" as const),
+    entry: entryIdArb,
+    q: fc.integer({ min: 0, max: 20 }),
+    rep: fc.integer({ min: 0, max: 99_999 }),
+    choice: fc.stringMatching(/^[0-9a-z]{1,7}$/),
+  }),
+  fc.record({
+    kind: fc.constant("rveasy" as const),
+    entry: entryIdArb,
+    q: fc.integer({ min: 0, max: 20 }),
+    rep: fc.integer({ min: 0, max: 99_999 }),
+  }),
+  entryIdArb.map((entry) => ({ kind: "rvadd" as const, entry })),
+  fc.constant({ kind: "rvreset" as const }),
 );
 
 describe("encodeAction / parseAction", () => {
@@ -72,6 +88,9 @@ describe("encodeAction / parseAction", () => {
         encodeAction({ kind: "more", entry }),
         encodeAction({ kind: "page", entry, page: 999 }),
         encodeAction({ kind: "share", entry }),
+        encodeAction({ kind: "rvans", entry, q: 20, rep: 99_999, choice: "zzzzzzz" }),
+        encodeAction({ kind: "rveasy", entry, q: 20, rep: 99_999 }),
+        encodeAction({ kind: "rvadd", entry }),
       ]),
       ...tags.map((tag) => encodeAction({ kind: "topics", tag, page: 999 })),
       encodeAction({ kind: "vote", query: Number.MAX_SAFE_INTEGER, vote: "down" }),

@@ -47,7 +47,7 @@ describe("answers", () => {
       .slice(0, 3)
       .map((id) => entry(id).title)
       .filter(Boolean);
-    expect(labels(r)).toEqual([...related, "Show more", "👍", "👎"]);
+    expect(labels(r)).toEqual([...related, "Show more", "Remember this", "👍", "👎"]);
     expect(entryButtons(r)).toEqual(e.related.slice(0, 3));
     expect(parseAction(button(r, "Show more"))).toEqual({ kind: "more", entry: "port-publishing" });
     expect(labels(r)).not.toContain("Share in channel");

@@ -14,6 +14,7 @@ import { type Logger, silentLogger } from "../../src/core/logger.ts";
 import { DmClosedError, type Messenger, OnboardingService } from "../../src/core/onboarding/service.ts";
 import { type Poster, QuizService } from "../../src/core/quiz/service.ts";
 import type { Reply } from "../../src/core/reply.ts";
+import { ReviewService } from "../../src/core/review/service.ts";
 import { builtInPacks } from "../../src/paths.ts";
 import { openStore, type Store } from "../../src/store/index.ts";
 
@@ -87,6 +88,7 @@ export async function makeFixture(opts: FixtureOptions = {}): Promise<Fixture> {
       dms.notices.push({ channelId, userId: member.userId, reply });
     },
   };
+  const review = new ReviewService({ kb, search, repo: store.reviews, clock, log, messenger, timezone: "UTC" });
   const ctx: Context = {
     kb,
     search,
@@ -95,7 +97,15 @@ export async function makeFixture(opts: FixtureOptions = {}): Promise<Fixture> {
     log,
     admins: new Set(opts.admins ?? ["U-admin"]),
     commands,
-    quiz: new QuizService({ kb, store, clock, log, poster, showNames: false }),
+    quiz: new QuizService({
+      kb,
+      store,
+      clock,
+      log,
+      poster,
+      showNames: false,
+      onMissed: (who, ref) => review.missed(who, ref, "quiz"),
+    }),
     onboarding: new OnboardingService({
       kb,
       store,
@@ -105,7 +115,9 @@ export async function makeFixture(opts: FixtureOptions = {}): Promise<Fixture> {
       poster,
       channelId: opts.onboardChannel,
       stallDays: 7,
+      onMissed: (who, ref) => review.missed(who, ref, "onboarding"),
     }),
+    review,
     timezone: "UTC",
   };
   return {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { editDistance, isCommonWord, isStopWord, searchTerm, TermCorrector } from "../../src/core/knowledge/terms.ts";
+import {
+  compoundsOf,
+  editDistance,
+  isCommonWord,
+  isStopWord,
+  searchTerm,
+  TermCorrector,
+} from "../../src/core/knowledge/terms.ts";
 
 describe("editDistance", () => {
   it.each([
@@ -37,9 +44,11 @@ describe("isCommonWord", () => {
 describe("TermCorrector", () => {
   const short = ["workdir", "startup", "beginner", "useradd", "docker", "compose", "image", "exec", "port", "volume"];
   const pack = [...short, "healthcheck", "kubernetes", "tag", "log", "running"];
-  const corrector = new TermCorrector(new Set(pack.map(searchTerm)), new Map(pack.map((t) => [t, 1])), [
-    ["bind", "mount"],
-  ]);
+  const corrector = new TermCorrector(
+    new Set(pack.map(searchTerm)),
+    new Map(pack.map((t) => [t, 1])),
+    compoundsOf([["bind", "mount"]]),
+  );
 
   it("keeps words of the vocabulary, in any inflection", () => {
     expect(corrector.lookup("docker")).toEqual({ terms: ["docker"], words: ["docker"], fuzzy: false });

@@ -29,7 +29,14 @@ describe("dockhand start as a service", () => {
     const base = `http://127.0.0.1:${d.port}`;
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ ok: true, checks: { process: { ok: true }, store: { ok: true } } });
+    expect(await health.json()).toEqual({
+      ok: true,
+      checks: {
+        process: { ok: true },
+        store: { ok: true },
+        knowledge: { ok: true, detail: expect.stringMatching(/^113 entries; packs [0-9a-f]{16}$/) },
+      },
+    });
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(503);
     expect(JSON.stringify(await ready.json())).toContain("no chat platform configured");

@@ -105,7 +105,8 @@ export function suggest(
   typed: string,
 ): Choice[] {
   const { kb } = p;
-  if (command === "quiz" && option === "timezone") return ranked(namesOf(kb).zones, typed).map((z) => choice(z, z));
+  if ((command === "quiz" || command === "review") && option === "timezone")
+    return ranked(namesOf(kb).zones, typed).map((z) => choice(z, z));
   if (command === "onboard" && option === "track") {
     const t = typed.trim().toLowerCase();
     return kb.tracks
@@ -115,7 +116,8 @@ export function suggest(
   }
   if (command === "onboard" && option === "timezone") return ranked(namesOf(kb).zones, typed).map((z) => choice(z, z));
   if (command === "topics" && option === "tag") return ranked(namesOf(kb).tags, typed).map((t) => choice(t, t));
-  if (command !== "docker" || option !== "question") return [];
+  // A review topic is resolved like a question, so the same suggestions fit it.
+  if (!(command === "docker" && option === "question") && !(command === "review" && option === "topic")) return [];
 
   const q = typed.trim().slice(0, MAX_QUERY_LENGTH);
   const picked = new Set<number>();

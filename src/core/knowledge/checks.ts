@@ -24,6 +24,9 @@ export function checkKnowledge(kb: KnowledgeBase): Problem[] {
   };
 
   for (const e of kb.entries) {
+    // A reference pack's files are plain docs: their titles may repeat ("Overview") and their links
+    // point at other docs, not entries.
+    if (e.source) continue;
     claim(normalKey(e.id), e.id, "id", e.file, "id");
     claim(normalKey(e.title), e.id, "title", e.file, "title");
     const seen = new Map<string, string>([
@@ -72,6 +75,7 @@ export function checkKnowledge(kb: KnowledgeBase): Problem[] {
   // Within one pack, no two sections ask the same question: a passage is found by its heading.
   const headings = new Map<string, { file: string; heading: string }>();
   for (const e of kb.entries) {
+    if (e.source) continue;
     for (const s of e.sections) {
       const key = `${e.pack}\u0000${headingKey(s.heading)}`;
       const first = headings.get(key);

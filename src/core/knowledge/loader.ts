@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { parse as parseYaml, YAMLParseError } from "yaml";
-import type { z } from "zod";
 import { checkKnowledge } from "./checks.ts";
+import { type Problem, zodProblems } from "./problems.ts";
+import { loadReferencePack, MAX_PACK_FILES, PACK_FILE } from "./reference.ts";
 import { type Entry, frontmatterSchema, type Track, trackSchema } from "./schema.ts";
 import { parseSections, SECTION_MAX, type Section } from "./sections.ts";
 
@@ -13,26 +14,7 @@ function formatBytes(n: number): string {
   return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`;
 }
 
-/** One thing wrong in a pack, named by file and field so that a person can fix it. */
-export interface Problem {
-  file: string;
-  field?: string;
-  message: string;
-  /**
-   * A flaw `dockhand lint` fails on but that does not stop the pack from answering (two sections
-   * asking the same question): start-up and `ask` load the pack anyway and only count these.
-   */
-  lintOnly?: boolean;
-}
-
-/** The problems that stop a pack from loading (every problem but the lint-only ones). */
-export function blocking(problems: Problem[]): Problem[] {
-  return problems.filter((p) => !p.lintOnly);
-}
-
-export function formatProblem(p: Problem): string {
-  return p.field ? `${p.file}: ${p.field}: ${p.message}` : `${p.file}: ${p.message}`;
-}
+export { blocking, formatProblem, type Problem } from "./problems.ts";
 
 /** The validated knowledge of all packs, later packs layered over earlier ones. */
 export interface KnowledgeBase {
@@ -45,25 +27,6 @@ export interface KnowledgeBase {
 export interface LoadResult {
   kb: KnowledgeBase;
   problems: Problem[];
-}
-
-function fieldPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const part of path) {
-    if (typeof part === "number") out += `[${part}]`;
-    else out += out ? `.${String(part)}` : String(part);
-  }
-  return out;
-}
-
-function zodProblems(file: string, error: z.ZodError): Problem[] {
-  return error.issues.map((issue) => {
-    const field = fieldPath(issue.path) || undefined;
-    let message = issue.message;
-    if (issue.code === "unrecognized_keys") message = `unknown key(s): ${issue.keys.join(", ")}`;
-    else if (issue.code === "invalid_type" && issue.input === undefined) message = "is required";
-    return { file, field, message };
-  });
 }
 
 function yamlProblem(file: string, err: unknown, lineOffset = 0): Problem {
@@ -164,6 +127,12 @@ export function loadKnowledge(dirs: string[], cwd = process.cwd()): LoadResult {
   for (const dir of dirs) {
     const pack = relative(cwd, dir) || dir;
     let files: string[];
+    if (statSync(join(dir, PACK_FILE), { throwIfNoEntry: false })?.isFile()) {
+      const reference = loadReferencePack(dir, pack, cwd);
+      problems.push(...reference.problems);
+      for (const entry of reference.entries) layer(byId, entry, problems, "entry");
+      continue;
+    }
     try {
       if (!statSync(dir).isDirectory()) throw new Error("not a directory");
       files = listFiles(dir);
@@ -172,6 +141,13 @@ export function loadKnowledge(dirs: string[], cwd = process.cwd()): LoadResult {
     } catch (err) {
       problems.push({ file: pack, message: `cannot read this knowledge directory: ${(err as Error).message}` });
       continue;
+    }
+    if (files.length > MAX_PACK_FILES) {
+      problems.push({
+        file: pack,
+        message: `has ${files.length} files; a pack may have at most ${MAX_PACK_FILES}: split it into several packs`,
+      });
+      files = files.slice(0, MAX_PACK_FILES);
     }
     for (const path of files) {
       const file = relative(cwd, path) || path;

@@ -36,19 +36,22 @@ const CONTAINER_VERBS = new Set([
 const IMAGE_VERBS = new Set(["pull", "push", "tag", "history", "save", "load", "import", "build"]);
 const LIST_WORDS = new Set(["ps", "list"]);
 // Long flags that mean the same as a short one on the docker commands people ask about.
-const FLAG_SYNONYMS: Record<string, string> = {
-  "--all": "-a",
-  "--force": "-f",
-  "--detach": "-d",
-  "--interactive": "-i",
-  "--tty": "-t",
-  "--tag": "-t",
-  "--publish": "-p",
-  "--volume": "-v",
-  "--env": "-e",
-  "--quiet": "-q",
-  "--follow": "-f",
-};
+// A Map, not an object literal: a question word such as "constructor" must not find Object's own.
+const FLAG_SYNONYMS = new Map<string, string>(
+  Object.entries({
+    "--all": "-a",
+    "--force": "-f",
+    "--detach": "-d",
+    "--interactive": "-i",
+    "--tty": "-t",
+    "--tag": "-t",
+    "--publish": "-p",
+    "--volume": "-v",
+    "--env": "-e",
+    "--quiet": "-q",
+    "--follow": "-f",
+  }),
+);
 
 /** Lower-cases and splits text into tokens, without stemming. */
 export function rawTokens(text: string): string[] {
@@ -70,7 +73,7 @@ export function rawTokens(text: string): string[] {
 export function canonicalCommands(tokens: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
-    const t = FLAG_SYNONYMS[tokens[i] as string] ?? (tokens[i] as string);
+    const t = FLAG_SYNONYMS.get(tokens[i] as string) ?? (tokens[i] as string);
     out.push(t);
     if (t !== "docker") continue;
     const next = tokens[i + 1];
@@ -147,14 +150,30 @@ export function normalTokens(text: string): string[] {
  */
 export function surfaceTokens(text: string): string[] {
   const out: string[] = [];
-  for (const t of normalTokens(text)) {
-    out.push(t);
-    // A long flag also stands for its word: "tail the logs" meets `docker logs --tail`.
-    if (/^--[a-z]{3,}$/.test(t)) out.push(stem(t.slice(2)));
-    if (t.startsWith("-")) continue;
-    const parts = t.split(/[-._:/]+/).filter((p) => p.length > 0);
-    if (parts.length > 1) for (const p of parts) out.push(stem(p));
+  for (const c of canonicalCommands(rawTokens(text))) {
+    let expanded = EXPANSIONS.get(c);
+    if (expanded === undefined) {
+      expanded = expand(c);
+      if (EXPANSIONS.size > 200_000) EXPANSIONS.clear();
+      EXPANSIONS.set(c, expanded);
+    }
+    for (const t of expanded) out.push(t);
   }
+  return out;
+}
+
+/** Memo of `expand`: a pack repeats its words many times, and each is expanded once. */
+const EXPANSIONS = new Map<string, string[]>();
+
+/** The surface tokens of one canonical token: its stem, and the parts of a flag or a compound. */
+function expand(c: string): string[] {
+  const t = stem(c);
+  const out = [t];
+  // A long flag also stands for its word: "tail the logs" meets `docker logs --tail`.
+  if (/^--[a-z]{3,}$/.test(t)) out.push(stem(t.slice(2)));
+  if (t.startsWith("-")) return out;
+  const parts = t.split(/[-._:/]+/).filter((p) => p.length > 0);
+  if (parts.length > 1) for (const p of parts) out.push(stem(p));
   return out;
 }
 

@@ -1,4 +1,5 @@
-import MiniSearch from "minisearch";
+import { PASSAGE_BOOST, PASSAGE_FIELDS, termWords } from "./index-data.ts";
+import type { Bm25Index } from "./postings.ts";
 import type { Entry } from "./schema.ts";
 import type { Section } from "./sections.ts";
 
@@ -75,57 +76,61 @@ const GUESS_CREDIT = 0.75;
  * says how, rather than by the entry's overview.
  */
 export class PassageRanker {
-  private readonly mini: MiniSearch<{ id: string; heading: string; text: string; context: string }>;
-  private readonly docs = new Map<string, PassageDoc>();
-  private readonly byId = new Map<string, Passage>();
+  /** What the rule reads of a passage, worked out when a query first reaches it. */
+  private readonly docs = new Map<number, PassageDoc>();
   /** The content terms of each entry's title and aliases: a passage is read under its entry's name. */
   private readonly context = new Map<string, Set<string>>();
 
+  /** `passageOf` holds, for each passage of `bm25`, its entry's and its section's position. */
   constructor(
-    readonly passages: Passage[],
-    tokens: (text: string) => { term: string; word: string }[],
-  ) {
-    this.mini = new MiniSearch({
-      fields: ["heading", "text", "context"],
-      storeFields: [],
-      tokenize: (text) => tokens(text).map((t) => t.term),
-      processTerm: (t) => t,
-      searchOptions: { tokenize: (t) => t.split(" "), processTerm: (t) => t },
-    });
-    for (const p of passages) {
-      const heading = tokens(p.section.heading);
-      const text = tokens(p.section.text);
-      this.docs.set(p.id, {
+    private readonly entries: readonly Entry[],
+    private readonly passageOf: Uint32Array,
+    private readonly bm25: Bm25Index,
+  ) {}
+
+  private passage(i: number): Passage {
+    const entry = this.entries[this.passageOf[2 * i] as number] as Entry;
+    const section = entry.sections[this.passageOf[2 * i + 1] as number] as Section;
+    return { id: `${entry.id}#${section.anchor}`, entry, section };
+  }
+
+  private doc(i: number, p: Passage): PassageDoc {
+    let doc = this.docs.get(i);
+    if (!doc) {
+      if (this.docs.size >= 4096) this.docs.clear();
+      const heading = termWords(p.section.heading);
+      const text = termWords(p.section.text);
+      doc = {
         heading,
         headingTerms: new Set(heading.map((h) => h.term)),
         terms: new Set([...heading, ...text].map((t) => t.term)),
         words: new Set([...heading, ...text].map((t) => t.word)),
-      });
-      this.byId.set(p.id, p);
-      if (!this.context.has(p.entry.id)) {
-        this.context.set(
-          p.entry.id,
-          new Set(tokens([p.entry.title, ...p.entry.aliases].join(" ; ")).map((t) => t.term)),
-        );
-      }
+      };
+      this.docs.set(i, doc);
     }
-    this.mini.addAll(
-      passages.map((p) => ({ id: p.id, heading: p.section.heading, text: p.section.text, context: p.entry.title })),
-    );
+    return doc;
+  }
+
+  private contextOf(e: Entry): Set<string> {
+    let context = this.context.get(e.id);
+    if (!context) {
+      if (this.context.size >= 4096) this.context.clear();
+      context = new Set(termWords([e.title, ...e.aliases].join(" ; ")).map((t) => t.term));
+      this.context.set(e.id, context);
+    }
+    return context;
   }
 
   /** The passages that match the question best, scored by the passage rule. */
   rank(q: ReadQuery, searched: string[], limit: number, explain: boolean): PassageHit[] {
-    if (searched.length === 0 || this.passages.length === 0) return [];
-    const raw = this.mini
-      .search(searched.join(" "), { boost: { heading: 2.5, text: 1, context: 0.5 }, combineWith: "OR" })
-      .slice(0, 12);
+    if (searched.length === 0 || this.bm25.data.docCount === 0) return [];
+    const raw = this.bm25.search(searched, BOOSTS, 12);
     const top = raw[0]?.score ?? 0;
     if (top <= 0) return [];
     const hits = raw.map((r) => {
-      const passage = this.byId.get(r.id) as Passage;
-      const doc = this.docs.get(r.id) as PassageDoc;
-      const context = this.context.get(passage.entry.id) ?? new Set<string>();
+      const passage = this.passage(r.doc);
+      const doc = this.doc(r.doc, passage);
+      const context = this.contextOf(passage.entry);
       let covered = 0;
       let inHeading = 0;
       for (const t of q.terms) {
@@ -158,5 +163,7 @@ export class PassageRanker {
     return hits.find((h) => h.passage.entry.id === entryId);
   }
 }
+
+const BOOSTS = PASSAGE_FIELDS.map((f) => PASSAGE_BOOST[f]);
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;

@@ -99,6 +99,11 @@ export interface Entry extends Frontmatter {
   sections: Section[];
   file: string;
   pack: string;
+  /**
+   * Set on an entry made from a reference pack's Markdown file: the pack's name and the file's
+   * address under the pack's `baseUrl` (a section's link adds its anchor). Such entries have no quiz.
+   */
+  source?: { name: string; url?: string };
 }
 
 export const trackSchema = z.strictObject({

@@ -1,11 +1,22 @@
-import MiniSearch from "minisearch";
 import { UserError } from "../errors.ts";
+import {
+  buildIndexData,
+  contentTokens,
+  contentWords,
+  ENTRY_FIELDS,
+  FIELD_BOOST,
+  fieldsOf,
+  type IndexData,
+  PASSAGE_FIELDS,
+  TOPIC_FIELDS,
+} from "./index-data.ts";
 import type { KnowledgeBase } from "./loader.ts";
-import { normalKey, normalTokens, surfaceTokens } from "./normalize.ts";
-import { type Passage, type PassageHit, PassageRanker, passagesOf, type ReadQuery } from "./passages.ts";
+import { normalKey, surfaceTokens } from "./normalize.ts";
+import { type Passage, type PassageHit, PassageRanker, type ReadQuery } from "./passages.ts";
+import { Bm25Index } from "./postings.ts";
 import type { Entry } from "./schema.ts";
 import { offTopic } from "./scope.ts";
-import { isStopWord, searchTerm, TermCorrector } from "./terms.ts";
+import { searchTerm, TermCorrector } from "./terms.ts";
 
 export const MAX_QUERY_LENGTH = 300;
 
@@ -119,9 +130,10 @@ const SIDE_LEAD = 0.1;
 const COMMON_SHARE = 0.05;
 const COMMON_MIN = 200;
 
-const FIELD_BOOST = { title: 3, aliases: 3, tags: 1.5, commands: 1.5, summary: 1.2, body: 0.6 };
-type Field = keyof typeof FIELD_BOOST;
-const TOPIC_FIELDS: Field[] = ["title", "aliases", "tags", "commands"];
+const ENTRY_BOOSTS = ENTRY_FIELDS.map((f) => FIELD_BOOST[f]);
+
+/** How many entries' features are kept worked out between queries. */
+const DOC_CACHE = 4096;
 
 interface Doc {
   id: string;
@@ -156,40 +168,28 @@ export function combine(f: HitFeatures): number {
   return Math.min(1, w.coverage * f.coverage + w.topic * f.topic + w.named * f.named + w.relative * f.relative);
 }
 
-function fieldsOf(e: Entry): Record<Field, string> {
-  const compare = e.compare
-    ? [...e.compare.sides.map((s) => s.label), ...e.compare.rows.flatMap((r) => [r.aspect, ...r.values])].join(" ")
-    : "";
-  return {
-    title: `${e.title} ${e.id.replace(/-/g, " ")}`,
-    aliases: e.aliases.join(" ; "),
-    tags: e.tags.join(" "),
-    commands: e.commands.map((c) => c.cmd).join(" ; "),
-    summary: `${e.summary} ${e.commands.map((c) => c.does).join(" ")}`,
-    body: `${e.body} ${compare}`,
-  };
-}
-
-/** Tokens for ranked search: `surfaceTokens` as search terms. */
-function searchTokens(text: string): string[] {
-  return surfaceTokens(text).map(searchTerm);
-}
-
-function contentTokens(text: string): string[] {
-  return searchTokens(text).filter((t) => !isStopWord(t));
-}
-
-/** The content words of `text` as written (`surfaceTokens`), without stop words. */
-function contentWords(text: string): string[] {
-  return surfaceTokens(text).filter((w) => !isStopWord(searchTerm(w)));
+/** What the ranked tier reads of one entry: worked out when a query first reaches it. */
+function docOf(e: Entry): Doc {
+  const f = fieldsOf(e);
+  const topicWords = new Set(TOPIC_FIELDS.flatMap((k) => contentWords(f[k])));
+  const strongWords = new Set([...topicWords, ...contentWords(f.summary)]);
+  const topic = new Set([...topicWords].map(searchTerm));
+  const strong = new Set([...strongWords].map(searchTerm));
+  const names = [e.title, ...e.aliases]
+    .map((n) => contentWords(n).map((word) => ({ term: searchTerm(word), word })))
+    .filter((n) => n.length > 0);
+  // "Docker" names no entry in particular: "compose" is the whole title of Docker Compose.
+  const heads = [e.title, e.id.replace(/-/g, " ")].map((h) => contentTokens(h).filter((t) => t !== "docker"));
+  return { id: e.id, names, heads, topic, strong, strongWords };
 }
 
 /** The tiered search over a knowledge base: exact → comparison → ranked → abstain. */
 export class SearchIndex {
-  private readonly mini: MiniSearch<{ id: string } & Record<Field, string>>;
-  private readonly exact = new Map<string, string>();
+  private readonly bm25: Bm25Index;
+  private readonly exact: Map<string, string>;
   private readonly docs = new Map<string, Doc>();
-  private readonly df = new Map<string, number>();
+  private readonly vocab: IndexData["vocab"];
+  private readonly df: Uint32Array;
   private readonly corrector: TermCorrector;
   /** For explain: the shortest word of the packs' short fields for each search term ("volume" for volum). */
   private readonly shown = new Map<string, string>();
@@ -197,51 +197,26 @@ export class SearchIndex {
   private readonly comparisons: { id: string; sides: string[][][] }[] = [];
   private readonly passages: PassageRanker;
 
-  constructor(readonly kb: KnowledgeBase) {
-    this.mini = new MiniSearch({
-      fields: Object.keys(FIELD_BOOST),
-      storeFields: [],
-      tokenize: (text) => searchTokens(text),
-      processTerm: (term) => (isStopWord(term) ? null : term),
-      searchOptions: { tokenize: (t) => t.split(" "), processTerm: (t) => t },
-    });
-    const vocabulary = new Set<string>();
-    const shortTerms = new Map<string, number>();
-    const phrases: string[][] = [];
-    const docs = kb.entries.map((e) => {
-      const f = fieldsOf(e);
-      const topicWords = new Set(TOPIC_FIELDS.flatMap((k) => contentWords(f[k])));
-      const strongWords = new Set([...topicWords, ...contentWords(f.summary)]);
-      const topic = new Set([...topicWords].map(searchTerm));
-      const strong = new Set([...strongWords].map(searchTerm));
-      const all = new Set([...strong, ...contentTokens(f.body)]);
-      for (const t of all) {
-        vocabulary.add(t);
-        this.df.set(t, (this.df.get(t) ?? 0) + 1);
-      }
-      for (const w of topicWords) {
-        shortTerms.set(w, (shortTerms.get(w) ?? 0) + 1);
-        const shown = this.shown.get(searchTerm(w));
-        if (shown === undefined || w.length < shown.length) this.shown.set(searchTerm(w), w);
-      }
-      for (const a of [e.title, ...e.aliases]) phrases.push(normalTokens(a));
-      const names = [e.title, ...e.aliases]
-        .map((n) => contentWords(n).map((word) => ({ term: searchTerm(word), word })))
-        .filter((n) => n.length > 0);
-      // "Docker" names no entry in particular: "compose" is the whole title of Docker Compose.
-      const heads = [e.title, e.id.replace(/-/g, " ")].map((h) => contentTokens(h).filter((t) => t !== "docker"));
-      this.docs.set(e.id, { id: e.id, names, heads, topic, strong, strongWords });
-      for (const name of [e.id.replace(/-/g, " "), e.title, ...e.aliases]) {
-        const key = normalKey(name);
-        if (key && !this.exact.has(key)) this.exact.set(key, e.id);
-      }
-      return { id: e.id, ...f };
-    });
-    this.mini.addAll(docs);
-    this.passages = new PassageRanker(passagesOf(kb.entries), (text) =>
-      contentWords(text).map((word) => ({ term: searchTerm(word), word })),
+  /** Builds the index of `kb`, or takes `data` built (or saved) earlier from the same entries. */
+  constructor(
+    readonly kb: KnowledgeBase,
+    data: IndexData = buildIndexData(kb),
+  ) {
+    this.vocab = data.vocab;
+    this.df = data.df;
+    this.bm25 = new Bm25Index(data.entries, data.vocab, ENTRY_FIELDS);
+    this.exact = new Map(data.exact);
+    for (const [w] of data.shortTerms) {
+      const shown = this.shown.get(searchTerm(w));
+      if (shown === undefined || w.length < shown.length) this.shown.set(searchTerm(w), w);
+    }
+    this.passages = new PassageRanker(
+      kb.entries,
+      data.passageOf,
+      new Bm25Index(data.passages, data.vocab, PASSAGE_FIELDS),
     );
-    this.corrector = new TermCorrector(vocabulary, shortTerms, phrases);
+    const vocabulary = { has: (t: string) => this.dfOf(t) > 0 };
+    this.corrector = new TermCorrector(vocabulary, new Map(data.shortTerms), data.compounds);
     for (const e of kb.entries) {
       if (!e.compare) continue;
       const sides = e.compare.sides.map((side) => {
@@ -251,6 +226,23 @@ export class SearchIndex {
       });
       if (sides.every((names) => names.length > 0)) this.comparisons.push({ id: e.id, sides });
     }
+  }
+
+  /** How many entries use the term. */
+  private dfOf(t: string): number {
+    const id = this.vocab.get(t);
+    return id === undefined ? 0 : (this.df[id] ?? 0);
+  }
+
+  /** The ranked tier's reading of one entry, worked out once and kept for a while. */
+  private doc(e: Entry): Doc {
+    let doc = this.docs.get(e.id);
+    if (!doc) {
+      if (this.docs.size >= DOC_CACHE) this.docs.clear();
+      doc = docOf(e);
+      this.docs.set(e.id, doc);
+    }
+    return doc;
   }
 
   get size(): number {
@@ -380,7 +372,7 @@ export class SearchIndex {
     const top = ranked.hits[0];
     if (!ranked.confident || !top || top.score < SIDE_SCORE) return null;
     const asked = new Set(this.correctTerms(side).terms);
-    const doc = this.docs.get(top.entry.id) as Doc;
+    const doc = this.doc(top.entry);
     const headed = Math.max(
       ...doc.heads.map((head) => {
         const weighed = head.reduce((sum, t) => sum + this.weight(t), 0);
@@ -395,7 +387,7 @@ export class SearchIndex {
 
   /** How much a term says: rarer terms more (an IDF). */
   private weight(t: string): number {
-    return Math.log(1 + this.kb.entries.length / ((this.df.get(t) ?? 0) + 0.5));
+    return Math.log(1 + this.kb.entries.length / (this.dfOf(t) + 0.5));
   }
 
   /** Tier 3 and 4: ranked retrieval, then the confidence rule. */
@@ -462,15 +454,16 @@ export class SearchIndex {
 
     // Terms in most entries barely move BM25 but make every entry a candidate; leave them to the
     // coverage features, unless nothing rarer was asked.
-    const rare = terms.filter((t) => (this.df.get(t) ?? 0) <= Math.max(n * COMMON_SHARE, COMMON_MIN));
-    const rarest = [...terms].sort((a, b) => (this.df.get(a) ?? 0) - (this.df.get(b) ?? 0)).slice(0, 1);
+    const rare = terms.filter((t) => this.dfOf(t) <= Math.max(n * COMMON_SHARE, COMMON_MIN));
+    const rarest = [...terms].sort((a, b) => this.dfOf(a) - this.dfOf(b)).slice(0, 1);
     const searched = rare.length > 0 ? rare : rarest;
-    const raw = this.mini.search(searched.join(" "), { boost: FIELD_BOOST, combineWith: "OR" }).slice(0, 10);
+    const raw = this.bm25.search(searched, ENTRY_BOOSTS, 10);
     if (raw.length === 0) return { ...nothing, searched };
     const topScore = (raw[0] as { score: number }).score;
 
     const scored = raw.map((r) => {
-      const doc = this.docs.get(r.id) as Doc;
+      const entry = this.kb.entries[r.doc] as Entry;
+      const doc = this.doc(entry);
       let covered = 0;
       let topical = 0;
       let strong = 0;
@@ -519,7 +512,7 @@ export class SearchIndex {
             .map(([t, f]) => `${t}→${f.join("/")}`)
             .join(" ")}`
         : undefined;
-      return { entry: this.kb.byId.get(r.id) as Entry, score, why, features };
+      return { entry, score, why, features };
     });
     scored.sort((a, b) => b.score - a.score);
     const [top, second] = scored as [SearchHit, SearchHit | undefined];
@@ -529,9 +522,7 @@ export class SearchIndex {
     const asked = new Set(terms);
     const specific =
       (terms.reduce((sum, t) => sum + weight(t), 0) >= SPECIFIC_WEIGHT ||
-        (this.docs.get(top.entry.id) as Doc).heads.some(
-          (head) => head.length > 0 && head.every((t) => asked.has(t)),
-        )) &&
+        this.doc(top.entry).heads.some((head) => head.length > 0 && head.every((t) => asked.has(t)))) &&
       !offTopic(surfaceTokens(q));
     const confident = specific && top.score >= TUNING.confident && top.score - (second?.score ?? 0) >= TUNING.margin;
     const base = { terms: shown, read, searched, specific };

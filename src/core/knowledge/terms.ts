@@ -28,15 +28,17 @@ export function isStopWord(token: string): boolean {
  * Words people use for what the pack calls otherwise (by search stem): "delete a container" is
  * "remove" in Docker's words, a "folder" a directory. Index and questions both go through it.
  */
-const SAME_AS: Record<string, string> = {
-  delet: "remov",
-  eras: "remov",
-  wip: "remov",
-  folder: "directory",
-  dir: "directory",
-  repo: "repository",
-  creds: "credential",
-};
+const SAME_AS = new Map<string, string>(
+  Object.entries({
+    delet: "remov",
+    eras: "remov",
+    wip: "remov",
+    folder: "directory",
+    dir: "directory",
+    repo: "repository",
+    creds: "credential",
+  }),
+);
 
 /** Memo of `searchTerm`: the index sees the same words many times. */
 const TERMS = new Map<string, string>();
@@ -50,7 +52,7 @@ export function searchTerm(word: string): string {
   if (known !== undefined) return known;
   const t = searchStem(word);
   const stemmed = t !== word && STOP.has(t) && !STOP.has(word) ? word : t;
-  const term = SAME_AS[stemmed] ?? stemmed;
+  const term = SAME_AS.get(stemmed) ?? stemmed;
   if (TERMS.size > 200_000) TERMS.clear();
   TERMS.set(word, term);
   return term;
@@ -148,6 +150,19 @@ export interface Correction {
   fuzzy: boolean;
 }
 
+/** Two neighbouring words of a title or alias, joined ("bindmount"), and the words they join. */
+export function compoundsOf(phrases: Iterable<string[]>): [string, string[]][] {
+  const out = new Map<string, string[]>();
+  for (const tokens of phrases) {
+    for (let i = 0; i + 1 < tokens.length; i++) {
+      const a = tokens[i] as string;
+      const b = tokens[i + 1] as string;
+      if (a.length >= 3 && b.length >= 3 && !a.startsWith("-") && !b.startsWith("-")) out.set(stem(a + b), [a, b]);
+    }
+  }
+  return [...out];
+}
+
 /**
  * Corrects query words that no entry uses: a joined compound ("bindmount" → "bind mount") or a
  * typo ("volums" → "volume", "dokcer" → "docker") within a small edit distance of a word of the
@@ -163,12 +178,12 @@ export class TermCorrector {
   /**
    * `vocabulary` holds the search terms of the packs; `shortTerms` maps each word (as written) of
    * the short fields to how many entries use it there: more used words win ties between equally
-   * near candidates; `phrases` are titles and aliases as words, to split joined compounds.
+   * near candidates; `compounds` (see `compoundsOf`) split joined words.
    */
   constructor(
-    private readonly vocabulary: ReadonlySet<string>,
+    private readonly vocabulary: { has(term: string): boolean },
     shortTerms: ReadonlyMap<string, number>,
-    phrases: Iterable<string[]>,
+    compounds: Iterable<[string, string[]]>,
   ) {
     const words = [...shortTerms.keys(), ...STOP_WORDS.filter((w) => w.length >= 6)].filter(
       (t) => t.length >= 4 && !t.startsWith("-") && !/[\d._:/]/.test(t),
@@ -180,15 +195,7 @@ export class TermCorrector {
       this.buckets.set(key, list);
       this.rank.set(w, shortTerms.get(w) ?? 0);
     }
-    for (const tokens of phrases) {
-      for (let i = 0; i + 1 < tokens.length; i++) {
-        const a = tokens[i] as string;
-        const b = tokens[i + 1] as string;
-        if (a.length >= 3 && b.length >= 3 && !a.startsWith("-") && !b.startsWith("-")) {
-          this.compounds.set(stem(a + b), [a, b]);
-        }
-      }
-    }
+    for (const [joined, parts] of compounds) this.compounds.set(joined, parts);
   }
 
   /** True for a word (as written) of the packs' short fields. */

@@ -49,6 +49,8 @@ export interface OnboardingOptions {
   /** Send new members a welcome DM with a Start button. */
   welcome?: boolean;
   telemetry?: Telemetry;
+  /** Told of each wrong checkpoint answer (the question joins that member's reviews). */
+  onMissed?: (who: Member, ref: { entryId: string; question: number }) => Promise<void>;
 }
 
 export const DEFAULT_TRACK = "docker-basics";
@@ -256,6 +258,7 @@ export class OnboardingService {
         visibility: "ephemeral",
       });
     }
+    await this.o.onMissed?.(member, { entryId: entry.id, question: q });
     return reply({
       text: `Not quite. ${question.explanation} Have another go later: the checkpoint stays open.`,
       buttons: [next, { label: "Quiz me again", action: encodeAction({ kind: "obquiz", track: track.id, step }) }],

@@ -56,6 +56,8 @@ export interface QuizOptions {
   leaseMs?: number;
   /** At most one look for rounds left in 'posting' per this much real time; default 1 s. */
   stuckScanMs?: number;
+  /** Told of each wrong answer once a round closes (the question joins that person's reviews). */
+  onMissed?: (who: Missed, ref: { entryId: string; question: number }) => Promise<void>;
 }
 
 /** When a round closes, given when its message actually went out. */
@@ -64,6 +66,13 @@ export type CloseRule = Date | ((postedAt: Date) => Date);
 /** The tag a round's message carries, so that a process resuming the round can find it. */
 export function roundTag(roundId: number): string {
   return `dockhand-round-${roundId}`;
+}
+
+/** A person who answered a question wrong. */
+export interface Missed {
+  platform: QuizChannel["platform"];
+  workspaceId: string;
+  userId: string;
 }
 
 export function channelOf(caller: Caller): QuizChannel {
@@ -315,6 +324,12 @@ export class QuizService {
       revealReply(view, closed.answers, this.o.showNames),
     );
     this.o.log.info({ round: roundId, answers: closed.answers.length }, "quiz round closed");
+    const ref = { entryId: closed.round.entryId, question: closed.round.questionIndex };
+    for (const a of closed.answers.filter((x) => !x.correct))
+      await this.o.onMissed?.(
+        { platform: closed.round.platform, workspaceId: closed.round.workspaceId, userId: a.userId },
+        ref,
+      );
     return true;
   }
 }

@@ -60,3 +60,13 @@ describe.each([
     );
   });
 });
+
+describe("suggest() for /review", () => {
+  it("suggests topics as for a question, and time zones", () => {
+    for (const text of ["", "volu", "compose", "netw"])
+      expect(suggest(builtIn, "review", "topic", text)).toEqual(suggest(builtIn, "docker", "question", text));
+    expect(suggest(builtIn, "review", "topic", "volu").length).toBeGreaterThan(0);
+    expect(suggest(builtIn, "review", "timezone", "europe/ber").map((c) => c.value)).toContain("Europe/Berlin");
+    expect(suggest(builtIn, "review", "time", "09")).toEqual([]);
+  });
+});

@@ -188,14 +188,14 @@ describe("renderDiscord on real replies", () => {
     );
     expect(e.footer?.text).toMatch(/^Docker [\d.]+ · checked \d{4}-\d\d-\d\d · https:\/\/docs\.docker\.com\//);
     expect(e.footer?.text).toBe(r.context);
-    // seven buttons: a row of five and a row of two; the share button is primary, the rest secondary
-    expect(m.components.map((row) => row.components.length)).toEqual([5, 2]);
+    // eight buttons (with "Remember this"): a row of five and a row of three; the share button is primary, the rest secondary
+    expect(m.components.map((row) => row.components.length)).toEqual([5, 3]);
     const buttons = m.components.flatMap((row) => row.components);
     expect(buttons.map((b) => [labelOf(b), "custom_id" in b ? b.custom_id : ""])).toEqual(
       (r.buttons ?? []).map((b) => [b.label, b.action]),
     );
     expect(buttons.map((b) => b.style)).toEqual([
-      ...Array.from({ length: 6 }, () => ButtonStyle.Secondary),
+      ...Array.from({ length: 7 }, () => ButtonStyle.Secondary),
       ButtonStyle.Primary,
     ]);
     // visibility belongs to the adapter: a helper gives the flag, the payload carries none

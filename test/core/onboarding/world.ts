@@ -24,6 +24,7 @@ import { DmClosedError, type Member, type Messenger, OnboardingService } from ".
 import { quizCloseJob, quizPostJob } from "../../../src/core/quiz/jobs.ts";
 import { type Poster, QuizService } from "../../../src/core/quiz/service.ts";
 import type { Reply } from "../../../src/core/reply.ts";
+import { ReviewService } from "../../../src/core/review/service.ts";
 import { Scheduler } from "../../../src/core/schedule/scheduler.ts";
 import { type OpenStoreOptions, openStore, type Store } from "../../../src/store/index.ts";
 import { postgresTarget, sqliteTarget, type Target } from "../../store/targets.ts";
@@ -182,6 +183,15 @@ export async function openWorld(o: WorldOptions = {}): Promise<World> {
     commands,
     quiz,
     onboarding: service,
+    review: new ReviewService({
+      kb,
+      search,
+      repo: store.reviews,
+      clock,
+      log,
+      messenger: dms.messenger(clock, name),
+      timezone: "UTC",
+    }),
     timezone: "UTC",
   };
   const schedulers: Scheduler[] = [];

@@ -21,6 +21,7 @@ import { type Messenger, OnboardingService } from "../../../src/core/onboarding/
 import { quizCloseJob, quizPostJob } from "../../../src/core/quiz/jobs.ts";
 import { type Poster, QuizService } from "../../../src/core/quiz/service.ts";
 import type { Reply } from "../../../src/core/reply.ts";
+import { ReviewService } from "../../../src/core/review/service.ts";
 import { Scheduler } from "../../../src/core/schedule/scheduler.ts";
 import { type OpenStoreOptions, openStore, type Store } from "../../../src/store/index.ts";
 import type { QuizChannel, QuizRound } from "../../../src/store/quiz-store.ts";
@@ -162,6 +163,7 @@ export async function openWorld(o: WorldOptions = {}): Promise<World> {
     commands,
     quiz,
     onboarding,
+    review: new ReviewService({ kb, search, repo: store.reviews, clock, log, messenger, timezone: "UTC" }),
     timezone: o.timezone ?? "UTC",
   };
   const schedulers: Scheduler[] = [];

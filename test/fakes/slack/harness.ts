@@ -3,6 +3,7 @@ import { type SlackAdapter, type SlackOptions, startSlack } from "../../../src/a
 import type { Logger } from "../../../src/core/logger.ts";
 import { OnboardingService } from "../../../src/core/onboarding/service.ts";
 import { QuizService } from "../../../src/core/quiz/service.ts";
+import { ReviewService } from "../../../src/core/review/service.ts";
 import { type Fixture, knowledge, makeFixture } from "../../core/fixture.ts";
 import {
   asForm,
@@ -123,6 +124,15 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     channelId: o.onboardChannel,
     stallDays: 7,
     welcome: true,
+  });
+  ctx.review = new ReviewService({
+    kb,
+    search: ctx.search,
+    repo: fixture.store.reviews,
+    clock: fixture.clock,
+    log: ctx.log,
+    messenger: adapter.messenger,
+    timezone: "UTC",
   });
   const eventsUrl = `http://127.0.0.1:${adapter.port ?? 0}/slack/events`;
 
