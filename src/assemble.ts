@@ -34,6 +34,10 @@ export interface Parts {
   onboarding: { channelId?: string; stallDays: number; welcome?: boolean };
   /** Counts and timings for /metrics (src/ops/metrics.ts); none when absent. */
   telemetry?: Telemetry;
+  /** Names this process on the claims and rounds it holds, e.g. "host-1234". */
+  owner?: string;
+  /** How long a claim or a round being posted holds without renewal (default 60 s). */
+  leaseMs?: number;
 }
 
 /**
@@ -60,6 +64,8 @@ export function assemble(p: Parts) {
     showNames: p.quiz.showNames,
     telemetry: p.telemetry,
     timezone: p.timezone,
+    ...(p.owner === undefined ? {} : { owner: p.owner }),
+    ...(p.leaseMs === undefined ? {} : { leaseMs: p.leaseMs }),
     onMissed: (who, ref) => review.missed(who, ref, "quiz"),
   });
   const onboarding = new OnboardingService({
@@ -98,13 +104,14 @@ export function assemble(p: Parts) {
   };
   const dispatcher = new Dispatcher(ctx, handleAction);
   /** A scheduler with every job; tests may give it a grace period or a log of its own. */
-  const scheduler = (owner: string, o: { graceMs?: number; log?: Logger } = {}) => {
+  const scheduler = (owner = p.owner ?? "local", o: { graceMs?: number; log?: Logger } = {}) => {
     const graceMs = o.graceMs ?? p.quiz.graceMs;
     const s = new Scheduler({
       store: p.store,
       clock: p.clock,
       log: o.log ?? p.log.child({ feature: "scheduler" }),
       owner,
+      ...(p.leaseMs === undefined ? {} : { leaseMs: p.leaseMs }),
       ...(graceMs === undefined ? {} : { graceMs }),
     });
     s.add(quizPostJob(p.store.quiz, quiz));

@@ -35,6 +35,22 @@ export const configSchema = z.object({
     .refine((v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 365, {
       message: "must be whole days between 1 and 365",
     }),
+  /** How long a claim on scheduled work holds without renewal; a dead process's work is taken over after it. */
+  DOCKHAND_LEASE_SECONDS: z
+    .string()
+    .trim()
+    .default("60")
+    .refine((v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 3600, {
+      message: "must be whole seconds between 1 and 3600",
+    }),
+  /** How often the scheduler looks for due work (and for work to take over). */
+  DOCKHAND_TICK_SECONDS: z
+    .string()
+    .trim()
+    .default("15")
+    .refine((v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 300, {
+      message: "must be whole seconds between 1 and 300",
+    }),
   DOCKHAND_WELCOME: z.enum(["true", "false"], { message: 'must be "true" or "false"' }).default("false"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
   SLACK_BOT_TOKEN: optional,
@@ -66,6 +82,8 @@ export interface Config {
   port?: number;
   timezone: string;
   quiz: { showNames: boolean; graceMs: number };
+  /** Claims and rounds being posted: lease length and scheduler tick, in milliseconds. */
+  scheduler: { leaseMs: number; tickMs: number };
   onboarding: { channelId?: string; stallDays: number; welcome: boolean };
   slack: { botToken?: string; appToken?: string; signingSecret?: string; apiUrl?: string };
   discord: { token?: string; applicationId?: string; apiUrl?: string };
@@ -97,6 +115,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile = ".env
     logLevel: c.LOG_LEVEL,
     timezone: c.DOCKHAND_TIMEZONE,
     quiz: { showNames: c.DOCKHAND_QUIZ_NAMES === "true", graceMs: Number(c.DOCKHAND_QUIZ_GRACE_MINUTES) * 60_000 },
+    scheduler: {
+      leaseMs: Number(c.DOCKHAND_LEASE_SECONDS) * 1000,
+      tickMs: Number(c.DOCKHAND_TICK_SECONDS) * 1000,
+    },
     onboarding: {
       channelId: c.DOCKHAND_ONBOARD_CHANNEL,
       stallDays: Number(c.DOCKHAND_STALL_DAYS),

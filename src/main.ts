@@ -2,8 +2,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { ConsoleChat } from "./adapters/console/app.ts";
-import type { DiscordAdapter } from "./adapters/discord/lifecycle.ts";
-import type { SlackAdapter } from "./adapters/slack/lifecycle.ts";
 import { SLACK_EVENTS_PATH } from "./adapters/slack/manifest.ts";
 import { assemble } from "./assemble.ts";
 import { type Config, loadConfig, platformStatus } from "./config.ts";
@@ -13,10 +11,8 @@ import { blocking, formatProblem } from "./core/knowledge/loader.ts";
 import { openKnowledge } from "./core/knowledge/open.ts";
 import type { SearchIndex } from "./core/knowledge/search.ts";
 import { createLogger, type Logger } from "./core/logger.ts";
-import type { Member, Messenger } from "./core/onboarding/model.ts";
+import type { Member } from "./core/onboarding/model.ts";
 import type { OnboardingService } from "./core/onboarding/service.ts";
-import type { Platform } from "./core/platform.ts";
-import type { Poster } from "./core/quiz/model.ts";
 import { cleanText } from "./core/sanitize.ts";
 import { validateTimezone } from "./core/schedule/recurrence.ts";
 import type { Scheduler } from "./core/schedule/scheduler.ts";
@@ -27,16 +23,13 @@ import { installSafetyNet } from "./ops/safety-net.ts";
 import { type Check, type OpsServer, startOpsServer } from "./ops/server.ts";
 import { nextSignal, shutdown } from "./ops/signals.ts";
 import { builtInPacks, dockhandVersion, seedIndexPath } from "./paths.ts";
+import { type Adapters, routeByPlatform, stopWork } from "./platforms.ts";
 import { openStore, type Store } from "./store/index.ts";
 
 /** Thrown for a start-up problem that a person fixes by changing settings or files. */
 export class StartupError extends Error {}
 
 /** The chat adapters, once they are connected. */
-interface Adapters {
-  slack?: SlackAdapter;
-  discord?: DiscordAdapter;
-}
 
 interface Io {
   stdin: NodeJS.ReadStream;
@@ -57,6 +50,9 @@ export async function start(io: Io) {
   const platforms = platformStatus(config);
   // With no chat platform and no port, this is the terminal chat; with a port, a service.
   const chat = !platforms.some((p) => p.configured) && config.port === undefined;
+  // A service takes SIGTERM/SIGINT from here on, before anything listens: a signal during start-up
+  // stops it cleanly once started, instead of killing it half-way.
+  const signal = chat ? undefined : nextSignal();
   // In the terminal chat, logs go to stderr and only warnings show, so they do not interleave with answers.
   const log = createLogger({
     level: config.logLevel ?? (chat ? "warn" : "info"),
@@ -74,22 +70,13 @@ export async function start(io: Io) {
       ...(wanted.discord ? { discord: adapters.discord?.ready === true } : {}),
     }),
   });
-  // From here on, nothing that escapes a handler goes unnoticed: during start-up it stops the
-  // process with a message; once serving, it is logged, counted and the process stays up.
-  const net = installSafetyNet({
-    log,
-    count: (where) => metrics.unhandledError(where),
-    fatal: (err, ref) => {
-      io.stderr.write(`Dockhand stopped: ${(err as Error)?.message ?? String(err)} (ref ${ref})\n`);
-      log.flush?.();
-      process.exit(1);
-    },
-  });
+  const net = safetyNet(io, log, metrics);
 
   const { kb, search, store, timezone, packs } = await openCore(config, log);
   const interactive = io.stdin.isTTY === true && io.stdout.isTTY === true;
   const chatUi = terminalChat(io, interactive);
   const clock = systemClock;
+  const owner = `${hostname()}-${process.pid}`;
   const core = assemble({
     kb,
     search,
@@ -102,6 +89,8 @@ export async function start(io: Io) {
     quiz: config.quiz,
     onboarding: config.onboarding,
     telemetry: metrics,
+    owner,
+    leaseMs: config.scheduler.leaseMs,
   });
   const reloader = new KnowledgeReloader({
     open: packs.open,
@@ -112,7 +101,7 @@ export async function start(io: Io) {
     count: (outcome) => metrics.knowledgeReload(outcome),
   });
   const stopReloads = [reloader.onSignal(), ...(io.watch ? [reloader.watch(packs.dirs)] : [])];
-  const scheduler = core.scheduler(`${hostname()}-${process.pid}`);
+  const scheduler = core.scheduler(owner);
   const say = (line: string) => io.stderr.write(`${line}\n`);
   say(
     `Dockhand: ${kb.entries.length} knowledge entries, ${kb.tracks.length} track(s); store: ${store.dialect === "postgres" ? "PostgreSQL" : config.sqlitePath}`,
@@ -124,8 +113,7 @@ export async function start(io: Io) {
   const closeAll = async () => {
     health.stop();
     for (const stop of stopReloads) stop();
-    await scheduler.stop();
-    await Promise.allSettled([adapters.slack?.stop(), adapters.discord?.stop()]);
+    await stopWork({ scheduler, quiz: core.quiz, adapters });
     await ops?.close();
     await store.close();
   };
@@ -165,7 +153,25 @@ export async function start(io: Io) {
   }
   if (ops) say(`  http: /healthz, /readyz and /metrics on port ${ops.port}`);
 
-  await run({ adapters, ops, scheduler, net, log, closeAll, say, interactive, chatUi, dispatcher: core.dispatcher });
+  const tickMs = config.scheduler.tickMs;
+  const dispatcher = core.dispatcher;
+  await run({ adapters, ops, scheduler, tickMs, signal, net, log, closeAll, say, interactive, chatUi, dispatcher });
+}
+
+/**
+ * From here on, nothing that escapes a handler goes unnoticed: during start-up it stops the
+ * process with a message; once serving, it is logged, counted and the process stays up.
+ */
+function safetyNet(io: Io, log: Logger, metrics: Metrics) {
+  return installSafetyNet({
+    log,
+    count: (where) => metrics.unhandledError(where),
+    fatal: (err, ref) => {
+      io.stderr.write(`Dockhand stopped: ${(err as Error)?.message ?? String(err)} (ref ${ref})\n`);
+      log.flush?.();
+      process.exit(1);
+    },
+  });
 }
 
 /** A service runs until SIGTERM or SIGINT; the terminal chat answers until its input ends. Both close everything. */
@@ -173,6 +179,9 @@ async function run(o: {
   adapters: Adapters;
   ops: OpsServer | undefined;
   scheduler: Scheduler;
+  tickMs: number;
+  /** The signal that stops a service, listened for since start-up began. */
+  signal: Promise<NodeJS.Signals> | undefined;
   net: ReturnType<typeof installSafetyNet>;
   log: Logger;
   closeAll: () => Promise<void>;
@@ -183,15 +192,14 @@ async function run(o: {
 }): Promise<void> {
   if (o.adapters.slack || o.adapters.discord || o.ops) {
     // A service: run until SIGTERM or SIGINT, then stop taking work, finish what is in flight and close.
-    o.scheduler.start(15_000);
+    o.scheduler.start(o.tickMs);
     o.say(
       o.adapters.slack || o.adapters.discord
         ? "Dockhand is running. Ctrl-C stops it."
         : "Dockhand is running as a service with no chat platform connected (set Slack or Discord tokens; see README.md).",
     );
     o.net.started();
-    const signal = await nextSignal();
-    await shutdown(signal, { log: o.log, ops: o.ops, closeAll: o.closeAll, say: o.say });
+    await shutdown(await (o.signal ?? nextSignal()), { log: o.log, ops: o.ops, closeAll: o.closeAll, say: o.say });
     o.net.uninstall();
     return;
   }
@@ -201,7 +209,7 @@ async function run(o: {
         ? "No chat platform connected: this is the terminal chat. Try /docker volumes vs bind mounts (numbers press buttons, Ctrl-D quits). See README.md to connect Slack or Discord."
         : "No chat platform connected: answering standard input line by line (see README.md to connect Slack or Discord).",
     );
-    o.scheduler.start(15_000);
+    o.scheduler.start(o.tickMs);
     o.net.started();
     await o.chatUi.run(o.dispatcher);
   } finally {
@@ -268,26 +276,6 @@ async function openCore(config: Config, log: Logger) {
     throw new StartupError(`DOCKHAND_TIMEZONE: ${(err as Error).message}`);
   }
   return { kb, search, store, timezone, packs: { open, dirs, key: opened.key } };
-}
-
-/** Quiz posts and onboarding DMs go out through the platform of the channel or member. */
-function routeByPlatform(chatUi: ConsoleChat, adapters: Adapters): { poster: Poster; messenger: Messenger } {
-  const adapterFor = (platform: Platform): { poster: Poster; messenger: Messenger } => {
-    if (platform === "console") return chatUi;
-    const adapter = adapters[platform];
-    if (!adapter) throw new Error(`the ${platform} adapter is not connected`);
-    return adapter;
-  };
-  return {
-    poster: {
-      post: (ch, r) => adapterFor(ch.platform).poster.post(ch, r),
-      update: (ch, ref, r) => adapterFor(ch.platform).poster.update(ch, ref, r),
-    },
-    messenger: {
-      dm: (m, r) => adapterFor(m.platform).messenger.dm(m, r),
-      notice: (c, m, r) => adapterFor(m.platform).messenger.notice(c, m, r),
-    },
-  };
 }
 
 /** /healthz, /readyz and /metrics, and Slack's HTTP receiver when Slack runs without Socket Mode. */

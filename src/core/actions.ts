@@ -116,5 +116,13 @@ export function parseAction(id: unknown): Action | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
+/**
+ * Buttons whose press is stored and nothing more (a quiz answer, a vote): the adapters store them
+ * before they acknowledge the press, so that an acknowledged press is never lost.
+ */
+export function savesState(action: Action | undefined): boolean {
+  return action?.kind === "answer" || action?.kind === "vote";
+}
+
 /** The polite answer to a button whose id is garbled, forged, or points at something gone. */
 export const EXPIRED = "This button has expired. Ask again with `/docker <your question>`.";

@@ -150,9 +150,12 @@ export class Dispatcher {
       this.ctx.telemetry?.error("dispatch");
       const ref = randomBytes(4).toString("hex");
       this.ctx.log.error({ err, ref, what, platform: caller.platform, channel: caller.channelId }, "request failed");
-      return notice(
-        `Something went wrong on my side (ref ${ref}). Please try again; if it keeps failing, give this ref to whoever runs Dockhand.`,
-      );
+      return {
+        ...notice(
+          `Something went wrong on my side (ref ${ref}). Please try again; if it keeps failing, give this ref to whoever runs Dockhand.`,
+        ),
+        failed: true,
+      };
     }
   }
 }

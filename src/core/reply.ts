@@ -31,6 +31,8 @@ export interface Reply {
   fallback: string;
   /** For a button press: replace the message the button was on instead of posting a new one. */
   replaceOriginal?: boolean;
+  /** The request failed on Dockhand's side (the generic error reply): whatever it asked for may not be done. */
+  failed?: boolean;
 }
 
 /** Builds a reply, deriving the plain-text fallback from its parts when none is given. */

@@ -44,6 +44,9 @@ export async function shutdown(
     await o.closeAll();
     o.log.info({ tookMs: Date.now() - started }, "stopped");
     o.log.flush?.();
+    // Everything is settled and closed; a request abandoned at shutdown (a post that never
+    // answered) must not keep the process alive.
+    setTimeout(() => process.exit(process.exitCode ?? 0), 250).unref();
   } finally {
     clearTimeout(deadline);
   }

@@ -27,7 +27,14 @@ export class Events {
   async claimOnce(p: { kind: string; key: string; owner: string; at: Date }): Promise<boolean> {
     const result = await this.db
       .insertInto("claims")
-      .values({ kind: p.kind, key: p.key, owner: p.owner, at: ms(p.at, "at") })
+      .values({
+        kind: p.kind,
+        key: p.key,
+        owner: p.owner,
+        at: ms(p.at, "at"),
+        lease_until: ms(p.at, "at"),
+        done_at: ms(p.at, "at"),
+      })
       .onConflict((oc) => oc.columns(["kind", "key"]).doNothing())
       .executeTakeFirst();
     return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;

@@ -3,6 +3,7 @@ import type { FeedbackResult, GapRow, PostPlace, QueryRecord } from "../core/ans
 import type { OnboardingRepo } from "../core/onboarding/repo.ts";
 import type { Platform } from "../core/platform.ts";
 import type { QuizRepo } from "../core/quiz/repo.ts";
+import { ClaimStore } from "./claims.ts";
 import { Events } from "./events.ts";
 import { type StoreCheck, StoreProbe } from "./health.ts";
 import { onboardingStore } from "./onboarding-store.ts";
@@ -21,6 +22,7 @@ export class KyselyStore implements Store {
   #closing: Promise<void> | undefined;
   readonly quiz: QuizRepo;
   readonly onboarding: OnboardingRepo;
+  readonly claims: ClaimStore;
   readonly reviews: ReviewStore;
   readonly #probe: StoreProbe;
   readonly #queries: Queries;
@@ -35,6 +37,7 @@ export class KyselyStore implements Store {
   ) {
     this.quiz = quizStore(db, dialect);
     this.onboarding = onboardingStore(db, dialect);
+    this.claims = new ClaimStore(db);
     this.reviews = new ReviewStore(db, dialect);
     this.#probe = new StoreProbe(db, file);
     this.#queries = new Queries(db, dialect);

@@ -26,6 +26,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     "0002_quiz": quiz(ids),
     "0003_onboarding": onboarding(ids),
     "0004_store_probe": storeProbe(),
+    "0005_leased_claims": leasedClaims(),
     "0006_reviews": reviewsMigration(dialect),
   };
 }
@@ -320,4 +321,41 @@ export async function migrateToLatest<DB>(
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`Database migration ${failed ?? "setup"} failed: ${reason}`);
   }
+}
+
+/**
+ * A claim becomes a lease: its owner holds it until lease_until and renews it while the work
+ * runs; done_at marks it finished (with its result). An unfinished claim whose lease ran out may
+ * be taken over, so work claimed by a process that died is still done. Rounds being posted carry
+ * the same kind of lease, so a round left in 'posting' is picked up at once.
+ */
+function leasedClaims(): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("claims").addColumn("lease_until", "bigint").execute();
+      await db.schema.alterTable("claims").addColumn("done_at", "bigint").execute();
+      await db.schema.alterTable("claims").addColumn("result", "text").execute();
+      await db.schema
+        .alterTable("claims")
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(1))
+        .execute();
+      // Claims taken before leases existed were done (or lost) under "at most once": keep them closed.
+      await sql`update claims set lease_until = at, done_at = at`.execute(db);
+      await db.schema
+        .createIndex("claims_open_idx")
+        .on("claims")
+        .columns(["kind", "lease_until"])
+        .where(sql<boolean>`done_at is null`)
+        .execute();
+      await db.schema.alterTable("quiz_rounds").addColumn("owner", "text").execute();
+      await db.schema.alterTable("quiz_rounds").addColumn("lease_until", "bigint").execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropIndex("claims_open_idx").execute();
+      for (const column of ["lease_until", "done_at", "result", "attempts"])
+        await db.schema.alterTable("claims").dropColumn(column).execute();
+      for (const column of ["owner", "lease_until"])
+        await db.schema.alterTable("quiz_rounds").dropColumn(column).execute();
+    },
+  };
 }

@@ -17,9 +17,14 @@ export async function openPostgres(url: string): Promise<Kysely<Database>> {
   let db: Kysely<Database> | undefined;
   try {
     const pool = new pg.Pool({ connectionString: url, types, connectionTimeoutMillis: 10_000 });
-    // An idle client that loses its connection emits here; without a listener
-    // the process would crash. The pool drops that client; the next query reconnects.
+    // A client that loses its connection emits 'error'; without a listener the process would
+    // crash. The pool listens only while a client is idle, so every client also gets a listener of
+    // its own for the time it is checked out: the statement in flight fails (and is retried where
+    // that is safe), the pool drops the client, and the next statement reconnects.
     pool.on("error", () => {});
+    pool.on("connect", (client) => {
+      client.on("error", () => {});
+    });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new StripNulPlugin()] });
     const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
     const schema = rows[0]?.schema;

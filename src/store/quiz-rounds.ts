@@ -8,6 +8,7 @@ import type {
   QuizRound,
   QuizRoundStatus,
 } from "../core/quiz/model.ts";
+import { retryIfConnectionLost } from "./reconnect.ts";
 import type { Database, QuizAnswersTable, QuizRoundsTable } from "./schema.ts";
 import { channelValues, isUniqueViolation, ms } from "./shared.ts";
 
@@ -40,6 +41,9 @@ export class QuizRounds {
       scheduleKey: string | null;
       postedAt: Date;
       closesAt: Date;
+      /** The process posting it, holding the round until `leaseUntil` (see QuizPostingStore). */
+      owner?: string;
+      leaseUntil?: Date;
     },
   ): Promise<OpenRoundResult> {
     if (!Number.isSafeInteger(r.questionIndex) || r.questionIndex < 0) {
@@ -56,6 +60,8 @@ export class QuizRounds {
       closed_at: null,
       message_ref: null,
       status: "posting",
+      owner: r.owner ?? null,
+      lease_until: r.leaseUntil ? ms(r.leaseUntil, "leaseUntil", OWNER) : null,
     };
     // The blocking round may end between our insert and our read; try again then.
     for (let attempt = 0; attempt < 5; attempt += 1) {
@@ -104,20 +110,6 @@ export class QuizRounds {
     return result.numUpdatedRows > 0n;
   }
 
-  /**
-   * Marks rounds still 'posting' that were started before `before` as failed
-   * (a process died between openRound and markPosted); returns how many.
-   */
-  async failStalePosting(before: Date): Promise<number> {
-    const result = await this.db
-      .updateTable("quiz_rounds")
-      .set({ status: "failed" })
-      .where("status", "=", "posting")
-      .where("posted_at", "<", ms(before, "before", OWNER))
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
-  }
-
   async getRound(id: number): Promise<QuizRound | undefined> {
     const row = await this.db.selectFrom("quiz_rounds").selectAll().where("id", "=", id).executeTakeFirst();
     return row && toRound(row);
@@ -156,11 +148,21 @@ export class QuizRounds {
    * its close, and only the user's first. One statement (insert from the
    * round row, on conflict do nothing), so concurrent clicks cannot record
    * twice; on PostgreSQL it share-locks the round row, so an answer is
-   * either in before closeRound reads the answers or refused as "closed".
+   * either in before closeRound reads the answers or refused as "closed". Tried once more when the
+   * connection drops under it (a repeat of the same click is recognised as recorded).
    */
-  async answer(
+  answer(
     roundId: number,
     a: { userId: string; userName: string; choice: number; correct: boolean; at: Date },
+  ): Promise<QuizAnswerResult> {
+    let attempt = 0;
+    return retryIfConnectionLost(() => this.#answer(roundId, a, attempt++ > 0));
+  }
+
+  async #answer(
+    roundId: number,
+    a: { userId: string; userName: string; choice: number; correct: boolean; at: Date },
+    retried: boolean,
   ): Promise<QuizAnswerResult> {
     if (!Number.isSafeInteger(a.choice) || a.choice < 0) {
       throw new TypeError("QuizStore: choice must be a non-negative integer");
@@ -189,11 +191,23 @@ export class QuizRounds {
     if ((result.numInsertedOrUpdatedRows ?? 0n) > 0n) return "recorded";
     const existing = await this.db
       .selectFrom("quiz_answers")
-      .select("user_id")
+      .select(["choice", "at"])
       .where("round_id", "=", roundId)
       .where("user_id", "=", a.userId)
       .executeTakeFirst();
-    return existing ? "already" : "closed";
+    // On the retry, this very click stored by the first attempt (whose reply was lost with its
+    // connection) counts as recorded.
+    if (existing)
+      return retried && Number(existing.at) === at && Number(existing.choice) === a.choice ? "recorded" : "already";
+    const round = await this.db
+      .selectFrom("quiz_rounds")
+      .select(["status", "closes_at"])
+      .where("id", "=", roundId)
+      .executeTakeFirst();
+    if (round?.status === "posting") return "posting";
+    if (round?.status === "open") return "closing";
+    if (round?.status === "failed") return "withdrawn";
+    return "closed";
   }
 
   /** Answers per choice index (at least `choices` long) and their total. */

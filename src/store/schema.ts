@@ -71,12 +71,20 @@ export interface ProcessedEventsTable {
   at: number;
 }
 
-/** Exactly-once claims; primary key (kind, key). */
+/** Leased claims of scheduled work; primary key (kind, key). */
 export interface ClaimsTable {
   kind: string;
   key: string;
   owner: string;
+  /** When the claim was first taken. */
   at: number;
+  /** The owner holds the claim until then; an unfinished claim past it may be taken over. */
+  lease_until: number | null;
+  /** Set when the work is finished (or given up); a finished claim is never taken again. */
+  done_at: number | null;
+  result: string | null;
+  /** 1 for the first claim, +1 for each takeover. */
+  attempts: Generated<number>;
 }
 
 /** One daily-quiz schedule per channel; primary key (platform, workspace_id, channel_id). */
@@ -115,6 +123,9 @@ export interface QuizRoundsTable {
   message_ref: string | null;
   /** 'posting' | 'open' | 'closed' | 'failed'. */
   status: string;
+  /** While 'posting': the process sending the message, and until when it holds the round. */
+  owner: Generated<string | null>;
+  lease_until: Generated<number | null>;
 }
 
 /** A user's first answer in a round is final; primary key (round_id, user_id). */

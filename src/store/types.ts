@@ -3,6 +3,7 @@ import type { AnswersRepo } from "../core/answers/repo.ts";
 import type { OnboardingRepo } from "../core/onboarding/repo.ts";
 import type { Platform } from "../core/platform.ts";
 import type { QuizRepo } from "../core/quiz/repo.ts";
+import type { ClaimStore } from "./claims.ts";
 import type { ReviewStore } from "./reviews.ts";
 import type { Database } from "./schema.ts";
 
@@ -26,8 +27,10 @@ export interface Store extends AnswersRepo {
   claimEvent(p: { platform: Platform; eventId: string; at: Date }): Promise<boolean>;
   /** Deletes processed event ids seen before `before`; returns how many. */
   pruneEvents(before: Date): Promise<number>;
-  /** Exactly-once claim for schedulers: true for one caller per (kind, key), across processes. */
+  /** A claim taken and finished at once: true for one caller per (kind, key), across processes. */
   claimOnce(p: { kind: string; key: string; owner: string; at: Date }): Promise<boolean>;
+  /** Leased claims of scheduled work: taken, renewed, finished, taken over when their holder died. */
+  readonly claims: ClaimStore;
   /** Runs fn in one transaction (for later features). */
   transaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
   /** The underlying kysely instance, for feature repositories added later. */

@@ -205,6 +205,17 @@ export function tempDir(): string {
   return dir;
 }
 
+/** A click's answer count is updated after its reply: these tests look once that has happened. */
+function settling(dispatcher: Dispatcher, quiz: QuizService): Dispatcher {
+  const action = dispatcher.action.bind(dispatcher);
+  dispatcher.action = async (id, who) => {
+    const reply = await action(id, who);
+    await quiz.idle();
+    return reply;
+  };
+  return dispatcher;
+}
+
 export async function openWorld(o: WorldOptions = {}): Promise<World> {
   const shared = o.kb ? undefined : knowledge();
   const kb = o.kb ?? (shared as { kb: KnowledgeBase }).kb;
@@ -240,7 +251,7 @@ export async function openWorld(o: WorldOptions = {}): Promise<World> {
     quiz: parts.quiz,
     service: parts.onboarding,
     ctx: parts.ctx,
-    dispatcher: parts.dispatcher,
+    dispatcher: settling(parts.dispatcher, parts.quiz),
     scheduler(owner = `host-${name}`, opts = {}) {
       const s = parts.scheduler(owner, { log: opts.log ?? log, ...opts });
       schedulers.push(s);

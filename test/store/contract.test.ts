@@ -172,6 +172,49 @@ function storeContract(name: string, target: Target): void {
       expect(await b.claimOnce({ kind: "onboarding", key: "C1@2025-01-01T09:00", owner: "b", at: at(0) })).toBe(true);
     });
 
+    it("leased claims: one taker wins, the holder renews, a lapsed lease is taken over, a finished claim never", async () => {
+      const options = await target.fresh();
+      const [a, b] = [await openTracked(options), await openTracked(options)];
+      const req = (owner: string, minutes: number) => ({
+        kind: "quiz-post",
+        key: "C1@2025-01-01T09:00",
+        owner,
+        now: at(minutes),
+        leaseMs: 60_000,
+      });
+      const races = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).claims.take(req(`o${i}`, 0))),
+      );
+      expect(races.filter((r) => r.won)).toHaveLength(1);
+      const holder = `o${races.findIndex((r) => r.won)}`;
+      expect(await a.claims.take(req("x", 0.5))).toEqual({ won: false }); // lease still running
+      expect(await a.claims.take(req(holder, 0.5))).toEqual({ won: true, resumed: true }); // its own retry
+      expect(await b.claims.renew(req(holder, 1))).toBe(true); // now held until minute 2
+      expect(await b.claims.renew(req("x", 1))).toBe(false);
+      expect(await a.claims.expired(["quiz-post"], at(1.5))).toEqual([]);
+      expect((await a.claims.expired(["quiz-post", "other"], at(2))).map((c) => c.owner)).toEqual([holder]);
+      // The holder died: the lease lapses and another process takes the claim over, once.
+      const takeovers = await Promise.all([a.claims.take(req("b1", 2)), b.claims.take(req("b2", 2))]);
+      expect(takeovers.filter((r) => r.won)).toEqual([{ won: true, resumed: true }]);
+      expect(await a.claims.renew(req(holder, 2.5))).toBe(false); // the dead holder's renewal, too late
+      await b.claims.finish({ kind: "quiz-post", key: "C1@2025-01-01T09:00", now: at(3), result: "round 7 posted" });
+      expect(await a.claims.get("quiz-post", "C1@2025-01-01T09:00")).toMatchObject({
+        doneAt: at(3),
+        result: "round 7 posted",
+        attempts: 3,
+      });
+      expect(await a.claims.take(req("late", 60))).toEqual({ won: false });
+      expect(await a.claims.expired(["quiz-post"], at(60))).toEqual([]);
+      // Released at shutdown: taken over at once.
+      const other = { ...req("r", 0), key: "C2@2025-01-01T09:00" };
+      expect((await a.claims.take(other)).won).toBe(true);
+      await a.claims.release(other);
+      expect(await b.claims.take({ ...other, owner: "s" })).toEqual({ won: true, resumed: true });
+      // claimOnce is taken and finished in one go: never taken over.
+      expect(await a.claimOnce({ kind: "k", key: "skipped", owner: "o", at: at(0) })).toBe(true);
+      expect(await b.claims.take({ ...req("p", 600), kind: "k", key: "skipped" })).toEqual({ won: false });
+    });
+
     it("claims once across processes racing through the migrations", { timeout: 60_000 }, async () => {
       const options = await target.fresh();
       const startAt = String(Date.now() + 2_500);

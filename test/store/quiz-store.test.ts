@@ -145,22 +145,19 @@ function quizSuite(name: string, target: Target): void {
       const spec = { entryId: "volumes", questionIndex: 0, postedBy: null, scheduleKey: "k1" };
       const first = await quiz.openRound(C1, { ...spec, postedAt: at(0), closesAt: at(60) });
       if (!first.ok) throw new Error("expected a new round");
-      expect(await quiz.answer(first.round.id, answer("U1", 0, true, 1))).toBe("closed");
+      expect(await quiz.answer(first.round.id, answer("U1", 0, true, 1))).toBe("posting");
       expect(await quiz.markFailed(first.round.id)).toBe(true);
       expect(await quiz.markPosted(first.round.id, "late")).toBe(false);
       expect(await quiz.getRound(first.round.id)).toMatchObject({ status: "failed" });
       expect(await quiz.openRoundIn(C1)).toBeUndefined();
-      expect(await quiz.answer(first.round.id, answer("U1", 0, true, 2))).toBe("closed");
+      expect(await quiz.answer(first.round.id, answer("U1", 0, true, 2))).toBe("withdrawn");
       expect(await quiz.closeRound(first.round.id, at(60))).toBeUndefined();
       expect(await quiz.dueToClose(at(1_000))).toEqual([]);
       expect(await quiz.usedQuestions(C1)).toEqual(new Set());
 
-      // the retry takes the channel; a stale 'posting' round can be failed in bulk
+      // the retry takes the channel
       const retry = await quiz.openRound(C1, { ...spec, postedAt: at(5), closesAt: at(60) });
       expect(retry.ok).toBe(true);
-      expect(await quiz.failStalePosting(at(5))).toBe(0);
-      expect(await quiz.failStalePosting(at(6))).toBe(1);
-      expect(await quiz.openRoundIn(C1)).toBeUndefined();
       expect(await quiz.leaderboard(C1, null, 10)).toEqual([]);
       expect(await quiz.me(C1, "U1")).toBeUndefined();
     });
@@ -201,10 +198,61 @@ function quizSuite(name: string, target: Target): void {
       expect(await quiz.answer(round.id, answer("U1", 0, false, 2))).toBe("already");
     });
 
+    it("a round being posted is leased: renewed by its holder, taken over once the lease runs out", async () => {
+      const quiz = await freshQuiz();
+      const spec = { entryId: "volumes", questionIndex: 0, postedBy: null, scheduleKey: "C1@09:00" };
+      const opened = await quiz.openRound(C1, {
+        ...spec,
+        postedAt: at(0),
+        closesAt: at(60),
+        owner: "a",
+        leaseUntil: at(10),
+      });
+      if (!opened.ok) throw new Error("expected a new round");
+      const id = opened.round.id;
+      expect(await quiz.posting.take(id, "b", at(5), 10)).toBeUndefined(); // a still holds it
+      expect(await quiz.posting.stale(at(5))).toEqual([]);
+      expect(await quiz.posting.renew(id, "a", at(20))).toBe(true);
+      expect(await quiz.posting.renew(id, "b", at(30))).toBe(false);
+      expect((await quiz.posting.stale(at(20))).map((r) => r.id)).toEqual([id]);
+      const taken = await Promise.all([quiz.posting.take(id, "b", at(20), 10), quiz.posting.take(id, "c", at(20), 10)]);
+      expect(taken.filter(Boolean)).toHaveLength(1); // one taker wins
+      const winner = taken[0] ? "b" : "c";
+      expect(await quiz.posting.fail(id, "a")).toBe(false); // the old holder cannot fail it any more
+      expect(await quiz.posting.renew(id, "a", at(40))).toBe(false);
+      expect(await quiz.posting.posted(id, { messageRef: "C1:1.2", postedAt: at(25), closesAt: at(85) })).toBe(true);
+      expect(await quiz.getRound(id)).toMatchObject({
+        status: "open",
+        messageRef: "C1:1.2",
+        postedAt: at(25),
+        closesAt: at(85),
+      });
+      expect(await quiz.posting.take(id, winner, at(100), 10)).toBeUndefined(); // open: nothing to take
+      expect((await quiz.posting.forSchedule("C1@09:00")).map((r) => r.id)).toEqual([id]);
+    });
+
+    it("a failed round whose message turned up is revived, unless the channel moved on", async () => {
+      const quiz = await freshQuiz();
+      const spec = { entryId: "volumes", questionIndex: 0, postedBy: null, scheduleKey: null };
+      const first = await quiz.openRound(C1, { ...spec, postedAt: at(0), closesAt: at(60), owner: "a" });
+      if (!first.ok) throw new Error("expected a new round");
+      expect(await quiz.posting.fail(first.round.id, "a")).toBe(true);
+      const revived = { messageRef: "C1:1.1", postedAt: at(2), closesAt: at(62) };
+      expect(await quiz.posting.revive(first.round.id, revived)).toBe(true);
+      expect(await quiz.getRound(first.round.id)).toMatchObject({ status: "open", messageRef: "C1:1.1" });
+      expect(await quiz.closeRound(first.round.id, at(62))).toBeDefined();
+      const second = await quiz.openRound(C1, { ...spec, postedAt: at(70), closesAt: at(90), owner: "a" });
+      if (!second.ok) throw new Error("expected a new round");
+      expect(await quiz.posting.fail(second.round.id, "a")).toBe(true);
+      await quiz.openRound(C1, { ...spec, postedAt: at(80), closesAt: at(90) });
+      expect(await quiz.posting.revive(second.round.id, { ...revived, messageRef: "C1:1.3" })).toBe(false);
+      expect(await quiz.getRound(second.round.id)).toMatchObject({ status: "failed" });
+    });
+
     it("refuses answers after closes_at and after the close", async () => {
       const quiz = await freshQuiz();
       const round = await postRound(quiz, C1, 0);
-      expect(await quiz.answer(round.id, answer("U1", 0, true, 4 * HOUR))).toBe("closed");
+      expect(await quiz.answer(round.id, answer("U1", 0, true, 4 * HOUR))).toBe("closing"); // not revealed yet
       expect(await quiz.answer(round.id, answer("U2", 0, true, 4 * HOUR - 1))).toBe("recorded");
       expect(await quiz.closeRound(round.id, at(30))).toBeDefined(); // closed early by its poster
       expect(await quiz.answer(round.id, answer("U3", 0, true, 31))).toBe("closed");

@@ -22,8 +22,19 @@ export class InFlight {
     return this.#running.size;
   }
 
-  /** Resolves when nothing runs; work that starts while waiting is waited for too. */
-  async drain(): Promise<void> {
-    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+  /**
+   * Resolves when nothing runs (work that starts while waiting is waited for too), or after waitMs
+   * with work still running: a handler stuck on a call that never answers is abandoned.
+   */
+  async drain(waitMs = Number.POSITIVE_INFINITY): Promise<void> {
+    const until = Date.now() + waitMs;
+    while (this.#running.size > 0 && Date.now() < until) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise((r) => {
+        timer = setTimeout(r, Math.min(until - Date.now(), 2 ** 31 - 1));
+      });
+      await Promise.race([Promise.allSettled([...this.#running]), late]);
+      clearTimeout(timer);
+    }
   }
 }

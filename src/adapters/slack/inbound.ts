@@ -1,12 +1,16 @@
 import type { App } from "@slack/bolt";
+import { parseAction, savesState } from "../../core/actions.ts";
+import type { Caller } from "../../core/caller.ts";
 import type { Dispatcher } from "../../core/dispatch.ts";
 import type { Logger } from "../../core/logger.ts";
 import type { Member } from "../../core/onboarding/model.ts";
+import { notice, type Reply } from "../../core/reply.ts";
 import type { Dedupe } from "../shared/dedupe.ts";
 import { ASK_SHORTCUT, SLASH_COMMAND } from "./manifest.ts";
 import { messagesOf, type SlackOutbound } from "./outbound.ts";
 import { actionIdOf, isDirectMessage, slackToPlain, stripBotMention } from "./parse.ts";
 import type { People } from "./people.ts";
+import { NOT_SAVED, NotSavedError, SAVE_DEADLINE_MS, withDeadline } from "./save-first.ts";
 import { errorText, platformError } from "./support.ts";
 
 export type JoinHook = (
@@ -22,6 +26,8 @@ export interface Inbound {
   log: Logger;
   /** Runs work after the ack, tracked until stop(). */
   track: (what: string, work: () => Promise<unknown>) => Promise<unknown>;
+  /** Work after an acknowledgement that holds nothing Slack was promised (the reply to a saved press): not queued. */
+  afterAck: (what: string, work: () => Promise<unknown>) => void;
   onMemberJoined?: JoinHook;
 }
 
@@ -29,6 +35,8 @@ export interface Inbound {
 export function listen(app: App, i: Inbound): void {
   const { dispatcher, people, out, log, track } = i;
   app.error(async (err) => {
+    // Refused on purpose: Bolt passes it on to the receiver, which answers with an error status.
+    if (err instanceof NotSavedError) throw err;
     log.error({ err }, "slack listener failed");
   });
 
@@ -57,21 +65,44 @@ export function listen(app: App, i: Inbound): void {
   });
 
   app.action({ type: "block_actions" }, async ({ body, action, ack, respond }) => {
-    await ack();
-    await track("action", async () => {
-      const channel = body.channel?.id ?? (body.container.channel_id as string | undefined) ?? "";
-      const caller = await people.callerOf({
-        team: body.team?.id ?? body.user.team_id,
-        channel,
-        user: body.user.id,
-        name: body.user.username ?? body.user.name,
-      });
-      const reply = await dispatcher.action(actionIdOf(action as { action_id: string; value?: unknown }), caller);
-      // Onboarding lives in the bot's DM: there, "only you" replies stay instead of vanishing.
-      const inBotDm = isDirectMessage(channel) && body.container.is_ephemeral !== true;
+    const channel = body.channel?.id ?? (body.container.channel_id as string | undefined) ?? "";
+    const id = actionIdOf(action as { action_id: string; value?: unknown });
+    const who = {
+      team: body.team?.id ?? body.user.team_id,
+      channel,
+      user: body.user.id,
+      name: body.user.username ?? body.user.name,
+    };
+    // Onboarding lives in the bot's DM: there, "only you" replies stay instead of vanishing.
+    const inBotDm = isDirectMessage(channel) && body.container.is_ephemeral !== true;
+    const answer = async (reply: Reply) => {
       if (respond) await out.respondWith(respond, reply, { replace: true, inBotDm });
       else await out.postInThread({ ...reply, visibility: "ephemeral" }, { channel, user: body.user.id });
-    });
+    };
+    if (savesState(parseAction(id))) {
+      // Stored before the acknowledgement: a press Slack was told about is never lost with this
+      // process. The store gets most of Slack's 3 seconds; when it cannot answer in time (or at
+      // all), the press is not acknowledged and the person is told to press again.
+      const caller: Caller = {
+        platform: "slack",
+        workspaceId: who.team ?? "",
+        channelId: channel,
+        userId: who.user,
+        userName: who.name || who.user,
+        platformAdmin: false,
+      };
+      const reply = await withDeadline(dispatcher.action(id, caller), SAVE_DEADLINE_MS);
+      if (!reply || reply.failed) {
+        log.warn({ user: who.user, timedOut: !reply }, "press not saved; not acknowledged");
+        i.afterAck("refusal", () => answer(notice(NOT_SAVED)));
+        throw new NotSavedError();
+      }
+      await ack();
+      i.afterAck("action", () => answer(reply));
+      return;
+    }
+    await ack();
+    await track("action", async () => answer(await dispatcher.action(id, await people.callerOf(who))));
   });
 
   app.event("app_mention", async ({ event, body, context }) => {

@@ -13,6 +13,7 @@ import { SLACK_EVENTS_PATH } from "./manifest.ts";
 import { SlackOutbound } from "./outbound.ts";
 import { People } from "./people.ts";
 import { guardReceiver } from "./request-guard.ts";
+import { refuseUnsaved } from "./save-first.ts";
 import { AnswerQueue, boltLogger } from "./support.ts";
 
 export type SlackMode =
@@ -55,7 +56,8 @@ export interface SlackAdapter {
   readonly port: number | undefined;
   /** HTTP mode: the request handler (signature checks included), for a server of Dockhand's own. */
   readonly httpHandler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-  stop(): Promise<void>;
+  /** Stops taking work and waits for work in flight, at most waitMs (default: as long as it takes). */
+  stop(waitMs?: number): Promise<void>;
 }
 
 /** Answers wait while requests keep arriving closer together than this (HTTP mode; see AnswerQueue). */
@@ -102,6 +104,7 @@ export async function startSlack(opts: SlackOptions): Promise<SlackAdapter> {
         (err) => log.error({ err, what }, "slack handler failed"),
         (run) => answers.run(run),
       ),
+    afterAck: (what, work) => inFlight.track(work, (err) => log.error({ err, what }, "slack handler failed")),
     ...(opts.onMemberJoined ? { onMemberJoined: opts.onMemberJoined } : {}),
   });
 
@@ -129,14 +132,16 @@ export async function startSlack(opts: SlackOptions): Promise<SlackAdapter> {
     },
     port,
     httpHandler: receiver instanceof HTTPReceiver ? receiver.requestListener : undefined,
-    async stop() {
+    async stop(waitMs = Number.POSITIVE_INFINITY) {
       if (state.stopped) return;
       state.stopped = true;
       dedupe.stop();
       // With an external server there is no receiver server to stop (Bolt would refuse).
       if (!(mode.kind === "http" && mode.port === "external")) await app.stop();
-      // Work acknowledged while waiting joins the set: wait until it is empty.
-      await inFlight.drain();
+      // Work acknowledged while waiting joins the set: wait until it is empty, or until waitMs
+      // (a handler stuck on a Slack call that never answers is abandoned).
+      await inFlight.drain(waitMs);
+      if (inFlight.size > 0) log.warn({ handlers: inFlight.size }, "stopped with handlers still waiting on Slack");
     },
   };
 }
@@ -156,7 +161,12 @@ function boltApp(opts: SlackOptions, log: Logger) {
           // The client that calls apps.connections.open takes its options from here.
           installerOptions: { clientOptions: { ...apiUrl, ...retryConfig } },
         })
-      : new HTTPReceiver({ signingSecret: mode.signingSecret, logger: boltLog, endpoints: SLACK_EVENTS_PATH });
+      : new HTTPReceiver({
+          signingSecret: mode.signingSecret,
+          logger: boltLog,
+          endpoints: SLACK_EVENTS_PATH,
+          processEventErrorHandler: refuseUnsaved,
+        });
   const app = new App({
     token: mode.botToken,
     receiver,

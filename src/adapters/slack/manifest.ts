@@ -20,6 +20,8 @@ export const BOT_SCOPES = [
   "users:read", // users.info (admin/owner, names) and the team_join event
   "app_mentions:read", // the app_mention event
   "channels:read", // the member_joined_channel event in public channels
+  "channels:history", // conversations.history: was a quiz post cut off by a crash already made?
+  "groups:history", // the same in private channels
 ] as const;
 
 export const BOT_EVENTS = ["app_mention", "team_join", "member_joined_channel"] as const;

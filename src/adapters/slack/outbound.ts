@@ -9,6 +9,10 @@ import { parseRef, platformError, withRetryAfter } from "./support.ts";
 
 /** A person is waiting: a rate-limited answer waits at most this long. */
 const INTERACTIVE_BOUND_MS = 30_000;
+/** The message metadata event type that marks Dockhand's quiz posts (see Poster.find). */
+const TAG_EVENT = "dockhand_post";
+/** conversations.history pages looked through for a tagged post (200 messages each). */
+const MAX_HISTORY_PAGES = 5;
 /** A response_url takes at most 5 messages. */
 const MAX_RESPONSES = 5;
 /** Web API errors that mean the member cannot get a DM from the bot. */
@@ -44,7 +48,11 @@ export class SlackOutbound {
     private readonly log: Logger,
     private readonly graceMs: number,
   ) {
-    this.poster = { post: (ch, r) => this.post(ch.channelId, r), update: (ch, ref, r) => this.update(ch, ref, r) };
+    this.poster = {
+      post: (ch, r, o) => this.post(ch.channelId, r, o?.tag),
+      find: (ch, tag, since) => this.find(ch.channelId, tag, since),
+      update: (ch, ref, r) => this.update(ch, ref, r),
+    };
     this.messenger = { dm: (m, r) => this.dm(m.userId, r), notice: (c, m, r) => this.notice(c, m.userId, r) };
   }
 
@@ -90,15 +98,44 @@ export class SlackOutbound {
     }
   }
 
-  async post(channel: string, reply: Reply): Promise<string | null> {
+  /** Posts the reply; the first message carries `tag` as message metadata, so that find() recognises it. */
+  async post(channel: string, reply: Reply, tag?: string): Promise<string | null> {
     let ref: string | null = null;
-    for (const m of messagesOf(reply)) {
+    for (const [i, m] of messagesOf(reply).entries()) {
+      const metadata = tag && i === 0 ? { metadata: { event_type: TAG_EVENT, event_payload: { tag } } } : {};
       const res = await this.#rateLimited(() =>
-        this.client.chat.postMessage({ channel, text: m.text, blocks: m.blocks }),
+        this.client.chat.postMessage({ channel, text: m.text, blocks: m.blocks, ...metadata }),
       );
       ref ??= `${res.channel ?? channel}:${res.ts}`;
     }
     return ref;
+  }
+
+  /** The channel's message posted with `tag` since `since`, or null; throws when it cannot tell. */
+  async find(channel: string, tag: string, since: Date): Promise<string | null> {
+    // A minute of slack for clocks that disagree; the tag itself is unique.
+    const oldest = (Math.max(0, since.getTime() - 60_000) / 1000).toFixed(6);
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
+      const res = await this.#rateLimited(
+        () =>
+          this.client.conversations.history({
+            channel,
+            oldest,
+            limit: 200,
+            include_all_metadata: true,
+            ...(cursor ? { cursor } : {}),
+          }),
+        INTERACTIVE_BOUND_MS,
+      );
+      for (const m of res.messages ?? []) {
+        const md = m.metadata as { event_type?: string; event_payload?: { tag?: unknown } } | undefined;
+        if (md?.event_type === TAG_EVENT && md.event_payload?.tag === tag && m.ts) return `${channel}:${m.ts}`;
+      }
+      cursor = res.response_metadata?.next_cursor || undefined;
+      if (!cursor) break;
+    }
+    return null;
   }
 
   async update(ch: { channelId: string }, messageRef: string | null, reply: Reply): Promise<void> {

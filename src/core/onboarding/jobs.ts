@@ -11,7 +11,10 @@ function member(e: Enrolment): Member {
 
 const key = (e: Enrolment) => `${e.platform}:${e.workspaceId}:${e.userId}`;
 
-/** The drip: one step each workday at the member's chosen local time, delivered exactly once. */
+/**
+ * The drip: one step each workday at the member's chosen local time. Claimed at least once: a
+ * process that dies between sending a step and recording it lets the next process send it again.
+ */
 export function onboardingDripJob(repo: OnboardingRepo, service: OnboardingService): Job<Enrolment> {
   return {
     kind: "onboard-drip",

@@ -6,14 +6,16 @@ import type { QuizRepo } from "./repo.ts";
 import type { QuizService } from "./service.ts";
 import { closeTime, recurrenceOf } from "./timing.ts";
 
-/** How long a round may stay in 'posting' before it counts as never posted. */
-export const STALE_POSTING_MS = 10 * 60_000;
-
 function channelKey(c: { platform: string; workspaceId: string; channelId: string }): string {
   return `${c.platform}:${c.workspaceId}:${c.channelId}`;
 }
 
-/** Posts each channel's scheduled question at its time, claimed once across processes. */
+/**
+ * Posts each channel's scheduled question at its time. The claim is at least once (a process that
+ * died holding it is taken over), so a resumed run first looks at the rounds of its occurrence:
+ * one already out is left alone, one left in 'posting' is resumed (found in the channel or posted),
+ * and a failed one whose message turned up after all is opened instead of posting another.
+ */
 export function quizPostJob(repo: QuizRepo, quiz: QuizService): Job<QuizSchedule> {
   return {
     kind: "quiz-post",
@@ -22,31 +24,43 @@ export function quizPostJob(repo: QuizRepo, quiz: QuizService): Job<QuizSchedule
     // A schedule set at 09:30 for 09:00 starts tomorrow, not at once.
     occurrences: (s, from, to) =>
       occurrencesBetween(recurrenceOf(s), new Date(Math.max(from.getTime(), s.createdAt.getTime())), to),
-    run: async (s, at) => {
+    run: async (s, at, attempt) => {
+      const key = `${channelKey(s)}@${at.toISOString()}`;
+      // Counted from when the message actually goes out: a late post is not born closed.
+      const closesAt = (postedAt: Date) => closeTime(postedAt, s.closeAfterMs, s);
+      if (attempt.resumed) {
+        const rounds = await repo.posting.forSchedule(key);
+        const out = rounds.find((r) => r.status === "open" || r.status === "closed");
+        if (out) return `round ${out.id} already posted`;
+        const posting = rounds.find((r) => r.status === "posting");
+        if (posting) {
+          if (!(await quiz.resume(posting.id, closesAt)))
+            throw new Error(`round ${posting.id} is still being posted by another process`);
+          return `round ${posting.id} resumed`;
+        }
+        const failed = rounds[0];
+        if (failed && (await quiz.adopt(failed, closesAt))) return `round ${failed.id} found in the channel`;
+      }
       // The previous round closes when this one is due; close it first rather than wait a tick.
       const open = await repo.openRoundIn(s);
       if (open && open.status === "open" && open.closesAt <= at) await quiz.close(open.id);
-      const key = `${channelKey(s)}@${at.toISOString()}`;
-      const result = await quiz.post(s, {
-        postedBy: null,
-        scheduleKey: key,
-        closesAt: closeTime(at, s.closeAfterMs, s),
-      });
+      const result = await quiz.post(s, { postedBy: null, scheduleKey: key, closesAt });
       if (!result.ok) throw new Error(`channel ${s.channelId} still has round ${result.open.id} open`);
+      return `round ${result.round.id} posted`;
     },
   };
 }
 
 /**
  * Closes rounds at their closing time, claimed once. A round whose time passed while no process
- * ran is closed at once rather than skipped: closing late is better than never.
+ * ran is closed at once rather than skipped: closing late is better than never. Each tick also
+ * resumes rounds left in 'posting' by a process that stopped renewing them (see QuizService.resume).
  */
 export function quizCloseJob(repo: QuizRepo, quiz: QuizService, clock: Clock): Job<QuizRound> {
   return {
     kind: "quiz-close",
     items: async () => {
-      // A round stuck in 'posting' means a process died between claiming and posting: free the channel.
-      await repo.failStalePosting(new Date(clock.now().getTime() - STALE_POSTING_MS));
+      await quiz.recoverStuck();
       return repo.dueToClose(clock.now());
     },
     key: (r) => `round-${r.id}`,

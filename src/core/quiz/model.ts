@@ -49,8 +49,12 @@ export interface QuizAnswer {
   at: Date;
 }
 
-/** "already": this user answered before (the first answer is final); "closed": the round takes no answers. */
-export type QuizAnswerResult = "recorded" | "already" | "closed";
+/**
+ * "already": this user answered before (the first answer is final); "closed": revealed;
+ * "withdrawn": never posted properly (failed); "posting": the question is still being posted;
+ * "closing": its time is up but the reveal has not happened yet.
+ */
+export type QuizAnswerResult = "recorded" | "already" | "closed" | "posting" | "closing" | "withdrawn";
 
 /** `open` is the round in flight in that channel (status posting or open). */
 export type OpenRoundResult = { ok: true; round: QuizRound } | { ok: false; open: QuizRound };
@@ -77,8 +81,16 @@ export interface QuizStanding {
 
 /** How a quiz message reaches a channel; each adapter implements it for its platform. */
 export interface Poster {
-  /** Posts a message in the channel; returns a reference for later edits. */
-  post(ch: QuizChannel, reply: Reply): Promise<string | null>;
+  /**
+   * Posts a message in the channel; returns a reference for later edits. `tag` marks the message
+   * (Slack message metadata) so that `find` can recognise it later.
+   */
+  post(ch: QuizChannel, reply: Reply, o?: { tag?: string }): Promise<string | null>;
+  /**
+   * Looks among the channel's messages since `since` for one posted with `tag`: its reference, or
+   * null when there is none. Throws when it cannot tell. Absent where the platform cannot look.
+   */
+  find?(ch: QuizChannel, tag: string, since: Date): Promise<string | null>;
   /** Replaces a posted message (answer counts, the reveal). */
   update(ch: QuizChannel, messageRef: string | null, reply: Reply): Promise<void>;
 }

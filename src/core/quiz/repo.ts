@@ -14,7 +14,32 @@ import type {
  * flight per channel, a user's first answer is final, a round is closed and scored once) is the
  * implementation's to enforce atomically, never by a read followed by a write.
  */
+/**
+ * The lease on a round being posted: its opener holds it until the lease runs out and renews it
+ * while the message goes out; a round whose lease ran out is taken over by the next process.
+ */
+export interface QuizPostingRepo {
+  /** Takes a round in 'posting' when its lease ran out (or was never set, or is the caller's). */
+  take(roundId: number, owner: string, now: Date, leaseMs: number): Promise<QuizRound | undefined>;
+  /** Extends the caller's lease; false when the round is no longer the caller's or no longer posting. */
+  renew(roundId: number, owner: string, until: Date): Promise<boolean>;
+  /** Ends the caller's lease at once, leaving the round to whoever looks next. */
+  release(roundId: number, owner: string): Promise<void>;
+  /** posting → failed, by the process holding the round. */
+  fail(roundId: number, owner: string): Promise<boolean>;
+  /** Rounds in 'posting' whose lease ran out by `now`. */
+  stale(now: Date): Promise<QuizRound[]>;
+  /** The rounds opened for one scheduled occurrence, newest first. */
+  forSchedule(scheduleKey: string): Promise<QuizRound[]>;
+  /** posting → open once the message is out, with the time it went out and the close time from it. */
+  posted(roundId: number, p: { messageRef: string | null; postedAt: Date; closesAt: Date }): Promise<boolean>;
+  /** failed → open: a round given up on whose message turned up after all; false when refused. */
+  revive(roundId: number, p: { messageRef: string; postedAt: Date; closesAt: Date }): Promise<boolean>;
+}
+
 export interface QuizRepo {
+  /** The lease on rounds being posted. */
+  readonly posting: QuizPostingRepo;
   /** Creates or replaces the channel's schedule. */
   setSchedule(
     ch: QuizChannel,
@@ -36,14 +61,15 @@ export interface QuizRepo {
       scheduleKey: string | null;
       postedAt: Date;
       closesAt: Date;
+      /** The process posting it, holding the round until `leaseUntil` (see QuizPostingRepo). */
+      owner?: string;
+      leaseUntil?: Date;
     },
   ): Promise<OpenRoundResult>;
   /** posting → open, once the message is out; false when the round was not posting. */
   markPosted(roundId: number, messageRef: string | null): Promise<boolean>;
   /** posting → failed: the round was never posted, never counts and frees the channel. */
   markFailed(roundId: number): Promise<boolean>;
-  /** Rounds still 'posting' that started before `before` become failed; returns how many. */
-  failStalePosting(before: Date): Promise<number>;
   getRound(id: number): Promise<QuizRound | undefined>;
   /** The channel's round in flight (status posting or open), if any. */
   openRoundIn(ch: QuizChannel): Promise<QuizRound | undefined>;

@@ -15,11 +15,23 @@ import {
 import type { Telemetry } from "../telemetry.ts";
 import { userText } from "../user-text.ts";
 import { type BankQuestion, bank, LETTERS, pickQuestion } from "./bank.ts";
+import { type CloseRule, RoundDelivery } from "./delivery.ts";
 import { formatDuration, parseDuration } from "./duration.ts";
 import type { Poster, QuizChannel, QuizRound } from "./model.ts";
 import { questionReply, type RoundView, revealReply } from "./render.ts";
 import type { QuizRepo } from "./repo.ts";
 import { closeTime, daysFromText, daysToText, recurrenceOf } from "./timing.ts";
+
+export { type CloseRule, roundTag } from "./delivery.ts";
+
+const REFUSALS = {
+  already: "You already answered this one; your first answer counts.",
+  posting: "This question is still being posted; try again in a moment.",
+  closing: "This question has closed; the answer is revealed in a moment.",
+  withdrawn:
+    "This question was withdrawn because it could not be posted properly; a new one comes with the next round.",
+  closed: "This question is closed: the answer has been revealed. A new one comes with the next round.",
+} as const;
 
 export const DEFAULT_CLOSE_MS = 4 * 3_600_000;
 
@@ -34,6 +46,12 @@ export interface QuizOptions {
   telemetry?: Telemetry;
   /** The time zone closing times are shown in (DOCKHAND_TIMEZONE; default UTC). */
   timezone?: string;
+  /** Names this process on the rounds it posts (see the posting lease); default "local". */
+  owner?: string;
+  /** How long a round being posted stays this process's without renewal; default 60 s. */
+  leaseMs?: number;
+  /** At most one look for rounds left in 'posting' per this much real time; default 1 s. */
+  stuckScanMs?: number;
   /** Told of each wrong answer once a round closes (the question joins that person's reviews). */
   onMissed?: (who: Missed, ref: { entryId: string; question: number }) => Promise<void>;
 }
@@ -54,9 +72,27 @@ export function channelOf(caller: Caller): QuizChannel {
 /** Rounds of the daily quiz: post, answer, close and reveal. Scheduling lives in jobs.ts. */
 export class QuizService {
   private readonly questions: BankQuestion[];
+  private readonly owner: string;
+  private readonly leaseMs: number;
+  private readonly delivery: RoundDelivery;
+  /** Work started after a reply (answer counts). */
+  private readonly background = new Set<Promise<unknown>>();
 
   constructor(private readonly o: QuizOptions) {
     this.questions = bank(o.kb);
+    this.owner = o.owner ?? "local";
+    this.leaseMs = o.leaseMs ?? 60_000;
+    this.delivery = new RoundDelivery({
+      repo: o.repo,
+      poster: o.poster,
+      clock: o.clock,
+      log: o.log,
+      telemetry: o.telemetry,
+      owner: this.owner,
+      leaseMs: this.leaseMs,
+      stuckScanMs: o.stuckScanMs ?? 1_000,
+      view: (round) => this.view(round),
+    });
   }
 
   private view(round: QuizRound): RoundView {
@@ -75,34 +111,52 @@ export class QuizService {
   /**
    * Opens and posts a round. When the channel already has one open, returns it instead. When the
    * post fails the round is marked failed (it never counts) and the error is rethrown for retries.
+   * The close time counts from when the message actually went out.
    */
-  async post(ch: QuizChannel, opts: { postedBy: string | null; scheduleKey: string | null; closesAt: Date }) {
+  async post(ch: QuizChannel, opts: { postedBy: string | null; scheduleKey: string | null; closesAt: CloseRule }) {
     const quiz = this.o.repo;
     const [uses, misses] = await Promise.all([quiz.questionUses(ch), quiz.missCounts(ch)]);
     const rounds = [...uses.values()].reduce((a, b) => a + b, 0);
     const q = pickQuestion(this.questions, uses, misses, `${ch.platform}:${ch.channelId}:${rounds}`);
     if (!q) throw new UserError("quiz_empty", "The knowledge packs have no quiz questions.");
     const now = this.o.clock.now();
+    const closesAt = typeof opts.closesAt === "function" ? opts.closesAt : () => opts.closesAt as Date;
     const opened = await quiz.openRound(ch, {
       entryId: q.entryId,
       questionIndex: q.index,
       postedBy: opts.postedBy,
       scheduleKey: opts.scheduleKey,
       postedAt: now,
-      closesAt: opts.closesAt,
+      closesAt: closesAt(now),
+      owner: this.owner,
+      leaseUntil: new Date(now.getTime() + this.leaseMs),
     });
     if (!opened.ok) return opened;
-    try {
-      const ref = await this.o.poster.post(ch, questionReply(this.view(opened.round), 0));
-      await quiz.markPosted(opened.round.id, ref);
-      this.o.telemetry?.quizPost("posted");
-      this.o.log.info({ round: opened.round.id, channel: ch.channelId, question: q.key }, "quiz round posted");
-      return { ok: true as const, round: { ...opened.round, messageRef: ref, status: "open" as const } };
-    } catch (err) {
-      this.o.telemetry?.quizPost("failed");
-      await quiz.markFailed(opened.round.id);
-      throw err;
-    }
+    const round = await this.delivery.deliver(opened.round, closesAt, false);
+    return { ok: true as const, round };
+  }
+
+  /** Takes over a round left in 'posting' by a process that stopped renewing it (see RoundDelivery). */
+  resume(roundId: number, closesAt?: CloseRule): Promise<boolean> {
+    return this.delivery.resume(roundId, closesAt);
+  }
+
+  /** Every round left in 'posting' past its lease, resumed; returns how many. */
+  recoverStuck(): Promise<number> {
+    return this.delivery.recoverStuck();
+  }
+
+  /** A failed round whose message turned up in the channel after all, opened; false when not found. */
+  adopt(round: QuizRound, closesAt: (postedAt: Date) => Date): Promise<boolean> {
+    return this.delivery.adopt(round, closesAt);
+  }
+
+  /**
+   * At shutdown: waits up to waitMs for messages being sent and work started after replies, then
+   * settles rounds still being posted (see RoundDelivery.stop).
+   */
+  stop(waitMs: number, findMs = 2_000): Promise<void> {
+    return this.delivery.stop(waitMs, findMs, [...this.background]);
   }
 
   /** A click on a choice: the first one counts and is final. */
@@ -122,17 +176,25 @@ export class QuizService {
       correct: choice === q.answer,
       at: this.o.clock.now(),
     });
-    if (result === "closed")
-      return notice("This question is closed: the answer has been revealed. A new one comes with the next round.");
-    if (result === "already") return notice("You already answered this one; your first answer counts.");
-    const { total } = await quiz.answerCounts(roundId, q.choices.length);
-    try {
+    if (result !== "recorded") return notice(REFUSALS[result]);
+    // The answer is stored; the count on the message is cosmetic and follows after the reply.
+    this.later(async () => {
+      const { total } = await quiz.answerCounts(roundId, q.choices.length);
       await this.o.poster.update(channelOf(caller), round.messageRef, questionReply(view, total));
-    } catch (err) {
-      // The answer is stored; a missed count update is cosmetic.
-      this.o.log.warn({ err, round: roundId }, "could not update the answer count");
-    }
+    }, "could not update the answer count");
     return notice(`Locked in: ${LETTERS[choice]}. The answer is revealed when the question closes.`);
+  }
+
+  /** Resolves once the work started after replies (answer counts) has finished. */
+  async idle(): Promise<void> {
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+  }
+
+  private later(work: () => Promise<void>, failure: string): void {
+    const p: Promise<void> = work()
+      .catch((err: unknown) => this.o.log.warn({ err }, failure))
+      .finally(() => this.background.delete(p));
+    this.background.add(p);
   }
 
   /** Closes a round once (whoever calls first), scores it and shows the reveal. */

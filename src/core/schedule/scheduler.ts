@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../logger.ts";
+import type { Claims, LeaseResult } from "./leases.ts";
 
 /**
  * Something that happens at computed instants for each of a changing set of items, e.g. "post the
@@ -19,21 +20,30 @@ export interface Job<T> {
    * for 09:00 should not post at once.
    */
   occurrences(item: T, from: Date, to: Date): Date[];
-  /** Does the work for one occurrence; throwing means "try again later" (within the grace period). */
-  run(item: T, at: Date): Promise<void>;
+  /**
+   * Does the work for one occurrence; throwing means "try again later" (within the grace period).
+   * `resumed`: an earlier attempt (maybe by a process that died) did not finish, so part of the
+   * work may be done: check before acting. A returned string is kept with the finished claim.
+   */
+  run(item: T, at: Date, attempt: { resumed: boolean }): Promise<unknown>;
   /** Called once when retries of an occurrence ran out: record the failure. */
   onGiveUp?(item: T, at: Date, err: unknown): Promise<void> | void;
-}
-
-/** The exactly-once claim the scheduler needs from storage: true for one caller per (kind, key). */
-export interface Claims {
-  claimOnce(p: { kind: string; key: string; owner: string; at: Date }): Promise<boolean>;
 }
 
 export interface SchedulerOptions {
   store: Claims;
   clock: Clock;
   log: Logger;
+  /**
+   * How long a claim holds without renewal; renewed every third of it while the work runs, so a
+   * claim whose process died is taken over about this long after; default 60 s.
+   */
+  leaseMs?: number;
+  /**
+   * At most one look for claims left by dead processes per this much real time (default 1 s): a
+   * query per look, which simulations ticking thousands of times a second need not pay each tick.
+   */
+  takeoverScanMs?: number;
   /** Names this process in claims, e.g. "host-1234". */
   owner: string;
   /** How late an occurrence may still run (after downtime or failures); default one hour. */
@@ -61,14 +71,13 @@ interface Pending {
   at: number;
   attempts: number;
   nextAttempt: number;
-  /** False when the claim itself failed (the database was unreachable): claim before running. */
-  claimed: boolean;
   lastError: unknown;
 }
 
 /**
- * Runs jobs at their occurrences, each occurrence exactly once across all processes that share
- * the store and across restarts.
+ * Runs jobs at their occurrences across all processes that share the store and across restarts:
+ * each occurrence is claimed by one process at a time, and run again (resumed) when that process
+ * dies before finishing it.
  *
  * A tick looks at the window (previous tick, now]; the first tick after a start looks back a grace
  * period, so a restart catches up what it missed. For each occurrence in the window:
@@ -77,16 +86,25 @@ interface Pending {
  *  - otherwise claimed in the store (a unique row per job kind and occurrence) and run only by the
  *    process whose claim succeeded.
  *
- * The claim is taken *before* running. A crash between the claim and the end of the run loses that
- * occurrence rather than running it twice: exactly once is "at most once, and once whenever this
- * process stays up". Retries cover failures the run reports (the platform is down, a rate limit):
- * they stay in memory, back off exponentially and stop once the occurrence is older than the grace
- * period, when the job's onGiveUp records the failure.
+ * The claim is a lease taken *before* running, renewed while the run lasts and finished with the
+ * run's result. When the process dies mid-run its lease runs out and the next tick of any process
+ * (this one restarted, or another replica) takes the claim over and runs the occurrence again with
+ * `resumed` set: claims are at least once, and each job makes its run idempotent by checking what
+ * already happened (the quiz looks for its round and for the message in the channel). Retries
+ * cover failures the run reports (the platform is down, a rate limit): they back off exponentially,
+ * re-take the claim before each attempt (it stays the caller's unless its lease ran out and another
+ * process took it) and stop once the occurrence is older than the grace period, when the job's
+ * onGiveUp records the failure and the claim is finished as given up.
  *
  * The timer in start() only drives ticks; the store's claims are the source of truth.
  */
 export class Scheduler {
   private readonly store: Claims;
+  private readonly leaseMs: number;
+  private readonly takeoverScanMs: number;
+  private lastScan = Number.NEGATIVE_INFINITY;
+  /** Claims this process holds while their run is in flight, with their renewal timers. */
+  private readonly held = new Map<string, { kind: string; key: string; timer: ReturnType<typeof setInterval> }>();
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly owner: string;
@@ -106,6 +124,8 @@ export class Scheduler {
     this.graceMs = opts.graceMs ?? 3_600_000;
     this.retry = opts.retry ?? { baseMs: 1_000, maxMs: 60_000 };
     this.lookbackMs = Math.max(this.graceMs, opts.lookbackMs ?? 86_400_000);
+    this.leaseMs = opts.leaseMs ?? 60_000;
+    this.takeoverScanMs = opts.takeoverScanMs ?? 1_000;
   }
 
   add<T>(job: Job<T>): void {
@@ -132,19 +152,54 @@ export class Scheduler {
     tick();
   }
 
-  /** Stops the timer and waits for a running tick to finish. Pending retries stay in memory for a later tick. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the timer and waits for a running tick, at most waitMs. Claims whose run is still in
+   * flight then are released, so that another process takes them over at once instead of after
+   * their lease; their runs are not cancelled (the job's own stop decides about those).
+   */
+  async stop(waitMs = Number.POSITIVE_INFINITY): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.running?.catch(() => undefined);
+    let timeout: ReturnType<typeof setTimeout> | undefined;
+    const bound = Number.isFinite(waitMs)
+      ? new Promise<void>((r) => {
+          timeout = setTimeout(r, waitMs);
+        })
+      : new Promise<void>(() => {});
+    await Promise.race([this.running?.catch(() => undefined), bound]);
+    clearTimeout(timeout);
+    for (const [id, h] of this.held) {
+      clearInterval(h.timer);
+      this.held.delete(id);
+      await this.store.claims.release({ kind: h.kind, key: h.key, owner: this.owner }).catch((err: unknown) => {
+        this.log.warn({ err, job: h.kind, key: h.key }, "could not release a claim; it is taken over after its lease");
+      });
+    }
   }
 
   private async pass(): Promise<void> {
     const now = this.clock.now().getTime();
-    for (const entry of this.entries) await this.tickJob(entry, now);
+    let expired: { kind: string; key: string; owner: string }[] = [];
+    const scan = performance.now() - this.lastScan >= this.takeoverScanMs;
+    if (scan) this.lastScan = performance.now();
+    try {
+      if (scan)
+        expired = await this.store.claims.expired(
+          this.entries.map((e) => e.job.kind),
+          new Date(now),
+        );
+    } catch (err) {
+      this.log.warn({ err }, "could not look for claims left by other processes");
+    }
+    for (const entry of this.entries)
+      await this.tickJob(
+        entry,
+        now,
+        expired.filter((c) => c.kind === entry.job.kind),
+      );
   }
 
-  private async tickJob(entry: Entry, now: number): Promise<void> {
+  private async tickJob(entry: Entry, now: number, expired: { key: string; owner: string }[]): Promise<void> {
     const { job } = entry;
     let items: unknown[];
     try {
@@ -156,6 +211,7 @@ export class Scheduler {
     }
     const byKey = new Map(items.map((item) => [job.key(item), item]));
     await this.runDueRetries(entry, byKey, now);
+    await this.takeOverExpired(entry, byKey, now, expired);
 
     const from = entry.cursor ?? now - this.lookbackMs;
     for (const [itemKey, item] of byKey) {
@@ -202,55 +258,101 @@ export class Scheduler {
       return;
     }
 
-    const p: Pending = {
-      entry,
-      itemKey,
-      claimKey,
-      at,
-      attempts: 0,
-      nextAttempt: now,
-      claimed: false,
-      lastError: undefined,
-    };
+    const p: Pending = { entry, itemKey, claimKey, at, attempts: 0, nextAttempt: now, lastError: undefined };
     await this.claimAndRun(p, item, now);
   }
 
-  private async claimAndRun(p: Pending, item: unknown, now: number): Promise<void> {
-    const ctx = { job: p.entry.job.kind, key: p.claimKey };
-    if (!p.claimed) {
-      try {
-        p.claimed = await this.store.claimOnce({
-          kind: p.entry.job.kind,
-          key: p.claimKey,
-          owner: this.owner,
-          at: new Date(now),
-        });
-      } catch (err) {
-        this.failed(p, now, err, "could not claim the occurrence");
-        return;
+  /**
+   * Claims whose holder's lease ran out unfinished: that process died, or gave up at shutdown.
+   * Those still within the grace period run again (resumed); older ones are finished as given up.
+   */
+  private async takeOverExpired(
+    entry: Entry,
+    byKey: Map<string, unknown>,
+    now: number,
+    expired: { key: string; owner: string }[],
+  ): Promise<void> {
+    const kind = entry.job.kind;
+    for (const c of expired) {
+      if (this.pending.has(`${kind}\0${c.key}`) || this.held.has(`${kind}\0${c.key}`)) continue;
+      const split = c.key.lastIndexOf("@");
+      const itemKey = c.key.slice(0, split);
+      const at = Date.parse(c.key.slice(split + 1));
+      const item = byKey.get(itemKey);
+      const ctx = { job: kind, key: c.key, previousOwner: c.owner };
+      if (split < 0 || Number.isNaN(at) || item === undefined || now - at > this.graceMs) {
+        const result = item === undefined ? "dropped: no longer scheduled" : "gave up: past the grace period";
+        this.log.warn({ ...ctx, result }, "claim left unfinished by another process closed");
+        await this.finish(kind, c.key, now, result);
+        continue;
       }
-      if (!p.claimed) {
-        this.pending.delete(pendingId(p));
-        this.log.debug(ctx, "occurrence claimed by another process");
-        return;
-      }
+      this.log.warn(ctx, "taking over an occurrence whose process stopped renewing its claim");
+      const p: Pending = { entry, itemKey, claimKey: c.key, at, attempts: 0, nextAttempt: now, lastError: undefined };
+      await this.claimAndRun(p, item, now);
     }
-    try {
-      await p.entry.job.run(item, new Date(p.at));
-    } catch (err) {
-      this.failed(p, now, err, "run failed");
-      return;
-    }
-    this.pending.delete(pendingId(p));
-    this.log.info({ ...ctx, lateMs: now - p.at, attempts: p.attempts + 1 }, "occurrence ran");
   }
 
-  private failed(p: Pending, now: number, err: unknown, what: string): void {
+  private async claimAndRun(p: Pending, item: unknown, now: number): Promise<void> {
+    const kind = p.entry.job.kind;
+    const ctx = { job: kind, key: p.claimKey };
+    const lease = { kind, key: p.claimKey, owner: this.owner, leaseMs: this.leaseMs };
+    let taken: LeaseResult;
+    try {
+      taken = await this.store.claims.take({ ...lease, now: new Date(now) });
+    } catch (err) {
+      await this.failed(p, now, err, "could not claim the occurrence");
+      return;
+    }
+    if (!taken.won) {
+      this.pending.delete(pendingId(p));
+      this.log.debug(ctx, "occurrence claimed by another process");
+      return;
+    }
+    const id = pendingId(p);
+    const timer = setInterval(() => {
+      this.store.claims.renew({ ...lease, now: this.clock.now() }).then(
+        (mine) => {
+          if (!mine) this.log.warn(ctx, "lost the claim while running: another process took it over");
+        },
+        (err: unknown) => this.log.warn({ ...ctx, err }, "could not renew the claim"),
+      );
+    }, this.leaseMs / 3);
+    timer.unref();
+    this.held.set(id, { kind, key: p.claimKey, timer });
+    let result: unknown;
+    try {
+      result = await p.entry.job.run(item, new Date(p.at), { resumed: taken.resumed || p.attempts > 0 });
+    } catch (err) {
+      await this.failed(p, now, err, "run failed");
+      return;
+    } finally {
+      clearInterval(timer);
+      this.held.delete(id);
+    }
+    this.pending.delete(id);
+    await this.finish(kind, p.claimKey, this.clock.now().getTime(), typeof result === "string" ? result : "done");
+    this.log.info({ ...ctx, lateMs: now - p.at, attempts: p.attempts + 1, resumed: taken.resumed }, "occurrence ran");
+  }
+
+  /** Finishing can fail (the database is away): the claim then runs out and the next taker finds the work done. */
+  private async finish(kind: string, key: string, now: number, result: string): Promise<void> {
+    try {
+      await this.store.claims.finish({ kind, key, now: new Date(now), result });
+    } catch (err) {
+      this.log.warn({ err, job: kind, key }, "could not mark the claim finished");
+    }
+  }
+
+  private async failed(p: Pending, now: number, err: unknown, what: string): Promise<void> {
     p.attempts += 1;
     p.lastError = err;
     const delay = Math.min(this.retry.baseMs * 2 ** (p.attempts - 1), this.retry.maxMs);
     p.nextAttempt = now + delay;
     this.pending.set(pendingId(p), p);
+    // The claim stays this process's until a lease after the retry; if the process dies meanwhile,
+    // another one takes the occurrence over then.
+    const lease = { kind: p.entry.job.kind, key: p.claimKey, owner: this.owner, leaseMs: this.leaseMs };
+    await this.store.claims.renew({ ...lease, now: new Date(p.nextAttempt) }).catch(() => false);
     this.log.warn(
       { job: p.entry.job.kind, key: p.claimKey, err, attempts: p.attempts, retryInMs: delay },
       `${what}; will retry`,
@@ -264,6 +366,7 @@ export class Scheduler {
       if (!byKey.has(p.itemKey)) {
         this.pending.delete(pendingId(p));
         this.log.info(ctx, "retry dropped: the item is no longer scheduled");
+        await this.finish(entry.job.kind, p.claimKey, now, "dropped: no longer scheduled");
       } else if (now - p.at > this.graceMs) {
         this.pending.delete(pendingId(p));
         await this.giveUp(p, byKey.get(p.itemKey));
@@ -281,6 +384,7 @@ export class Scheduler {
     } catch (err) {
       this.log.error({ ...ctx, err }, "onGiveUp failed");
     }
+    await this.finish(p.entry.job.kind, p.claimKey, this.clock.now().getTime(), "gave up: kept failing");
   }
 }
 

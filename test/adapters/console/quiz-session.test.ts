@@ -41,8 +41,12 @@ describe("the quiz in the terminal chat", () => {
 
     // "2" presses the second button of the question: choice B.
     const answered = await t.type("2", /Locked in: B\.[\s\S]*?\n\n/);
-    expect(flat(answered)).toContain(`Docker quiz: ${entry?.title} (updated)`);
-    expect(answered).toMatch(/^1 answer so far · /m);
+    // The count on the question is updated after the reply.
+    const update = answered.includes("(updated)")
+      ? answered
+      : await t.next(/\(updated\)[\s\S]*?answers? so far[^\n]*\n/);
+    expect(flat(update)).toContain(`Docker quiz: ${entry?.title} (updated)`);
+    expect(update).toMatch(/^1 answer so far · /m);
     const again = await t.type("1", /already answered[\s\S]*?\n\n/);
     expect(again).not.toContain("Locked in");
 

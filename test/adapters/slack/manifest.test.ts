@@ -21,7 +21,9 @@ describe("slackManifest", () => {
     expect([...m.oauth_config.scopes.bot].sort()).toEqual(
       [
         "app_mentions:read",
+        "channels:history",
         "channels:read",
+        "groups:history",
         "chat:write",
         "chat:write.public",
         "commands",

@@ -211,7 +211,10 @@ describe("the questions QuizService posts", () => {
     }
   });
 
-  it("questions from a team's pack are in the bank, and a channel gets them before any repeat", async () => {
+  // Posts and closes every question of the bank in turn: a few hundred rounds on a SQLite file.
+  it("questions from a team's pack are in the bank, and a channel gets them before any repeat", {
+    timeout: 30_000,
+  }, async () => {
     const extra = fileURLToPath(new URL("../../fixtures/packs/extra", import.meta.url));
     const { kb, problems } = loadKnowledge([...builtInPacks, extra]);
     expect(problems).toEqual([]);

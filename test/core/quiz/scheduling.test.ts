@@ -120,7 +120,8 @@ async function expectEachClosedOnce(
     const at = occurrenceOf(r).getTime();
     expect(r.postedAt.getTime() - at).toBeGreaterThanOrEqual(0);
     expect(r.postedAt.getTime() - at).toBeLessThanOrEqual(lagMs);
-    expect(r.closesAt.getTime()).toBe(at + after);
+    // Open for its full time from when it actually went out (at most lagMs after its occurrence).
+    expect(r.closesAt.getTime()).toBe(r.postedAt.getTime() + after);
     const closeLag = (r.closedAt?.getTime() ?? Number.NaN) - r.closesAt.getTime();
     expect(closeLag, `round ${r.scheduleKey}`).toBeGreaterThanOrEqual(0);
     expect(closeLag, `round ${r.scheduleKey}`).toBeLessThanOrEqual(lagMs);
@@ -267,6 +268,21 @@ describe("two scheduler instances on one database", () => {
     );
     it.skip("PostgreSQL, 60 days (set TEST_DATABASE_URL)", () => {});
   }
+});
+
+describe("a post that goes out late", () => {
+  it("counts its close time from when it actually went out, so it is not born closed", async () => {
+    const clock = new FakeClock(new Date("2026-01-05T08:00:00Z"));
+    const w = await world({ clock });
+    await scheduleBy(w, BERLIN, "09:00 UTC daily close after 30m");
+    // Every process was down from before 09:00 until 09:50, within the hour of grace: counted from
+    // 09:00, the question would have closed at 09:30, before it was posted.
+    clock.set("2026-01-05T09:50:00Z");
+    await w.scheduler("host-a").tick();
+    const [round] = await rounds(w.store);
+    expect(round).toMatchObject({ status: "open", postedAt: new Date("2026-01-05T09:50:00Z") });
+    expect(round?.closesAt).toEqual(new Date("2026-01-05T10:20:00Z"));
+  });
 });
 
 describe("a round closes before the next one", () => {

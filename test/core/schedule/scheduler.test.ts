@@ -100,7 +100,9 @@ function schedulerSuite(name: string, target: Target): void {
       await target.cleanup();
     });
 
-    it("two instances on one database, 60 days of 5-minute ticks: every occurrence runs exactly once", async () => {
+    it("two instances on one database, 60 days of 5-minute ticks: every occurrence runs exactly once", {
+      timeout: 40_000,
+    }, async () => {
       const options = await target.fresh();
       const [storeA, storeB] = [await open(options), await open(options)];
       const t0 = Date.parse("2026-02-20T12:00:00Z");
@@ -346,6 +348,50 @@ function schedulerSuite(name: string, target: Target): void {
       expect(runs.map((r) => r.at)).toEqual(["2026-01-06T08:00:00.000Z"]);
     });
 
+    it("a process that dies holding a claim: another takes the occurrence over after the lease, resumed, once", async () => {
+      const options = await target.fresh();
+      const clock = new FakeClock(new Date("2026-01-05T07:59:30Z"));
+      const ran: { by: string; resumed: boolean; when: string }[] = [];
+      const make = async (owner: string, hang: boolean) => {
+        const s = new Scheduler({
+          store: await open(options),
+          clock,
+          log: capture().log,
+          owner,
+          leaseMs: MIN,
+          takeoverScanMs: 0,
+        });
+        s.add({
+          kind: "quiz.post",
+          items: async () => [berlin],
+          key: (i) => i.id,
+          occurrences: (i, from, to) => occurrencesBetween(i.rec, from, to),
+          // "a" dies inside its run: it never returns and never renews (the fake clock jumps past it).
+          run: (_i, _at, attempt) => {
+            ran.push({ by: owner, resumed: attempt.resumed, when: clock.now().toISOString().slice(11, 19) });
+            return hang ? new Promise<never>(() => {}) : Promise.resolve("posted");
+          },
+        });
+        return s;
+      };
+      const [a, b] = [await make("a", true), await make("b", false)];
+      await b.tick(); // b's window starts before the occurrence
+      clock.set("2026-01-05T08:00:05Z");
+      void a.tick(); // a claims 08:00 and hangs
+      await new Promise((r) => setTimeout(r, 50));
+      await b.tick();
+      expect(ran.map((r) => r.by)).toEqual(["a"]); // b sees a live claim
+      clock.set("2026-01-05T08:01:10Z"); // a's lease (1 minute) has run out
+      await b.tick();
+      await b.tick();
+      expect(ran).toEqual([
+        { by: "a", resumed: false, when: "08:00:05" },
+        { by: "b", resumed: true, when: "08:01:10" },
+      ]);
+      const claim = await (await open(options)).claims.get("quiz.post", "berlin@2026-01-05T08:00:00.000Z");
+      expect(claim).toMatchObject({ owner: "b", result: "posted", attempts: 2 });
+    });
+
     it("keeps the window when listing items fails, so nothing is lost", async () => {
       const options = await target.fresh();
       const clock = new FakeClock(new Date("2026-01-05T07:55:00Z"));
@@ -414,7 +460,7 @@ describe("Scheduler.start and stop", () => {
 
   it("refuses the same job kind twice", () => {
     const s = new Scheduler({
-      store: { claimOnce: async () => true },
+      store: { claimOnce: async () => true, claims: {} as never },
       clock: new FakeClock(),
       log: capture().log,
       owner: "a",

@@ -58,10 +58,11 @@ export class SlackStandIn {
   /** Messages by `${channel}:${ts}`, as posted or last updated. */
   readonly messages = new Map<
     string,
-    { channel: string; ts: string; text: string; blocks: unknown; thread_ts?: string }
+    { channel: string; ts: string; text: string; blocks: unknown; thread_ts?: string; metadata?: unknown }
   >();
   private readonly failures = new Map<string, Failure[]>();
   private readonly gates = new Map<string, Promise<void>>();
+  private readonly afterGates = new Map<string, Promise<void>>();
   private readonly sockets = new Set<WsConnection>();
   private readonly pendingAcks = new Map<string, Pending>();
   private readonly admins: Set<string>;
@@ -122,6 +123,24 @@ export class SlackStandIn {
       new Promise<void>((resolve) => {
         release = () => {
           this.gates.delete(method);
+          resolve();
+        };
+      }),
+    );
+    return { release };
+  }
+
+  /**
+   * Lets every call of `method` take effect (a message is posted) but holds its answer until
+   * release(): the caller cannot know whether the call went through.
+   */
+  holdAnswers(method: string): { release: () => void } {
+    let release = () => {};
+    this.afterGates.set(
+      method,
+      new Promise<void>((resolve) => {
+        release = () => {
+          this.afterGates.delete(method);
           resolve();
         };
       }),
@@ -232,6 +251,8 @@ export class SlackStandIn {
     const token = auth?.startsWith("Bearer ") ? auth.slice(7) : typeof args.token === "string" ? args.token : undefined;
     this.calls.push({ method, args, token });
     await this.gates.get(method);
+    // A caller that went away (or died) while its call was held: the call never reached Slack.
+    if (req.socket.destroyed) return;
 
     const failure = this.failures.get(method)?.shift();
     if (failure && "status" in failure) {
@@ -243,7 +264,9 @@ export class SlackStandIn {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
     };
     if (failure) return json({ ok: false, error: failure.error });
-    json(this.answer(method, args, token));
+    const answer = this.answer(method, args, token);
+    await this.afterGates.get(method);
+    json(answer);
   }
 
   private answer(method: string, a: Record<string, unknown>, token: string | undefined): object {
@@ -285,6 +308,7 @@ export class SlackStandIn {
           text: String(a.text ?? ""),
           blocks: a.blocks,
           ...(a.thread_ts ? { thread_ts: String(a.thread_ts) } : {}),
+          ...(a.metadata ? { metadata: a.metadata } : {}),
         };
         this.messages.set(`${channel}:${ts}`, msg);
         return { ok: true, channel, ts, message: { type: "message", user: BOT_USER_ID, ...msg } };
@@ -295,6 +319,22 @@ export class SlackStandIn {
         if (!msg) return { ok: false, error: "message_not_found" };
         this.messages.set(key, { ...msg, text: String(a.text ?? ""), blocks: a.blocks });
         return { ok: true, channel: msg.channel, ts: msg.ts, text: String(a.text ?? "") };
+      }
+      case "conversations.history": {
+        // Newest first; metadata only when asked for, as Slack does.
+        const oldest = Number(a.oldest ?? 0);
+        const withMetadata = String(a.include_all_metadata) === "true";
+        const messages = [...this.messages.values()]
+          .filter((m) => m.channel === String(a.channel ?? "") && Number(m.ts) > oldest && !m.thread_ts)
+          .sort((x, y) => Number(y.ts) - Number(x.ts))
+          .slice(0, Number(a.limit ?? 100))
+          .map(({ metadata, ...m }) => ({
+            type: "message",
+            user: BOT_USER_ID,
+            ...m,
+            ...(withMetadata && metadata ? { metadata } : {}),
+          }));
+        return { ok: true, messages, has_more: false, response_metadata: { next_cursor: "" } };
       }
       case "chat.postEphemeral":
         if (!a.channel || !a.user) return { ok: false, error: "channel_not_found" };
@@ -317,8 +357,9 @@ export class SlackStandIn {
   }
 
   private nextTs(): string {
+    // Slack's ts is the posting time in seconds; the counter keeps them unique and ordered.
     this.tsCounter += 1;
-    return `1767600000.${String(this.tsCounter).padStart(6, "0")}`;
+    return `${Math.floor(Date.now() / 1000)}.${String(this.tsCounter).padStart(6, "0")}`;
   }
 
   // --- Socket Mode --------------------------------------------------------------------------
