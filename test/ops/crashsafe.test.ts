@@ -73,10 +73,10 @@ describe.skipIf(!baseUrl)("replicas on one PostgreSQL database, killed the hard 
     const claims = () => db.query("select key, done_at, attempts from claims where kind = 'quiz-post' order by key");
     await until(async () => (await claims()).rows.every((r) => r.done_at !== null), "both claims finished");
     const { rows } = await claims();
-    expect(rows.map((r) => [r.done_at !== null, Number(r.attempts)])).toEqual([
-      [true, 2],
-      [true, 2],
-    ]);
+    // each claim was taken over at least once (a slow machine may let a lease lapse once more: the
+    // posts above are still exactly one per channel, which is the promise)
+    expect(rows.map((r) => r.done_at !== null)).toEqual([true, true]);
+    for (const r of rows) expect(Number(r.attempts)).toBeGreaterThanOrEqual(2);
     expect([...replicas, ...restarted].filter(alive)).toHaveLength(1);
   }, 60_000);
 
