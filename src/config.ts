@@ -61,6 +61,18 @@ export const configSchema = z.object({
   }),
   DISCORD_TOKEN: optional,
   DISCORD_APPLICATION_ID: optional,
+  /** The application's public key (Developer Portal → General Information): turns on HTTP interactions. */
+  DISCORD_PUBLIC_KEY: optional.refine((v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v), {
+    message: "must be the 64 hexadecimal characters of the application's Public Key (General Information)",
+  }),
+  /** With PostgreSQL: how often a replica without the Discord gateway tries to take it over. */
+  DOCKHAND_GATEWAY_RETRY_SECONDS: z
+    .string()
+    .trim()
+    .default("5")
+    .refine((v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 300, {
+      message: "must be whole seconds between 1 and 300",
+    }),
   /** Another Slack Web API base, e.g. GovSlack's https://slack-gov.com/api/ (or a local stand-in). */
   SLACK_API_URL: optional.refine((v) => v === undefined || /^https?:\/\/\S+\/$/.test(v), {
     message: "must be an http(s) URL ending in /, e.g. https://slack.com/api/",
@@ -86,7 +98,7 @@ export interface Config {
   scheduler: { leaseMs: number; tickMs: number };
   onboarding: { channelId?: string; stallDays: number; welcome: boolean };
   slack: { botToken?: string; appToken?: string; signingSecret?: string; apiUrl?: string };
-  discord: { token?: string; applicationId?: string; apiUrl?: string };
+  discord: { token?: string; applicationId?: string; apiUrl?: string; publicKey?: string; gatewayRetryMs: number };
 }
 
 /** A setting that is wrong: the message names the variable, never its value. */
@@ -101,6 +113,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile = ".env
     throw new ConfigError(`Invalid configuration:\n  ${lines.join("\n  ")}`);
   }
   const c = parsed.data;
+  const halfDone = discordHalfConfigured(c);
+  if (halfDone.length > 0) throw new ConfigError(`Invalid configuration:\n  ${halfDone.join("\n  ")}`);
   const list = (v: string | undefined, sep: string | RegExp) =>
     (v ?? "")
       .split(sep)
@@ -131,8 +145,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile = ".env
       signingSecret: c.SLACK_SIGNING_SECRET,
       apiUrl: c.SLACK_API_URL,
     },
-    discord: { token: c.DISCORD_TOKEN, applicationId: c.DISCORD_APPLICATION_ID, apiUrl: c.DISCORD_API_URL },
+    discord: {
+      token: c.DISCORD_TOKEN,
+      applicationId: c.DISCORD_APPLICATION_ID,
+      apiUrl: c.DISCORD_API_URL,
+      publicKey: c.DISCORD_PUBLIC_KEY?.toLowerCase(),
+      gatewayRetryMs: Number(c.DOCKHAND_GATEWAY_RETRY_SECONDS) * 1000,
+    },
   };
+}
+
+/**
+ * A public key asks for Discord's HTTP interactions: without PORT nothing would receive them, and
+ * without the bot token and application id nothing could post, send DMs or register the commands.
+ */
+function discordHalfConfigured(c: z.infer<typeof configSchema>): string[] {
+  if (!c.DISCORD_PUBLIC_KEY) return [];
+  const out: string[] = [];
+  if (!c.PORT)
+    out.push(
+      "DISCORD_PUBLIC_KEY is set, so Discord's HTTP interactions are wanted: set PORT too (Discord's requests reach POST /discord/interactions on it, behind HTTPS), or unset DISCORD_PUBLIC_KEY to use the gateway only",
+    );
+  const missing = [!c.DISCORD_TOKEN && "DISCORD_TOKEN", !c.DISCORD_APPLICATION_ID && "DISCORD_APPLICATION_ID"].filter(
+    Boolean,
+  );
+  if (missing.length > 0)
+    out.push(
+      `DISCORD_PUBLIC_KEY is set, but HTTP interactions also need ${missing.join(" and ")} (posts, DMs, follow-ups and command registration use them)`,
+    );
+  return out;
 }
 
 /** Which chat platforms the settings ask for, and for the others which variables are missing. */
@@ -156,7 +197,9 @@ export function platformStatus(config: Config): { platform: "slack" | "discord";
       configured: !!(d.token && d.applicationId),
       why:
         d.token && d.applicationId
-          ? "DISCORD_TOKEN and DISCORD_APPLICATION_ID are set"
+          ? d.publicKey && config.port
+            ? "DISCORD_TOKEN, DISCORD_APPLICATION_ID, DISCORD_PUBLIC_KEY and PORT are set (HTTP interactions at POST /discord/interactions, plus the gateway)"
+            : "DISCORD_TOKEN and DISCORD_APPLICATION_ID are set (gateway)"
           : `not configured: set ${[!d.token && "DISCORD_TOKEN", !d.applicationId && "DISCORD_APPLICATION_ID"].filter(Boolean).join(" and ")}`,
     },
   ];

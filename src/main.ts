@@ -2,20 +2,19 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { ConsoleChat } from "./adapters/console/app.ts";
+import { DISCORD_INTERACTIONS_PATH } from "./adapters/discord/paths.ts";
 import { SLACK_EVENTS_PATH } from "./adapters/slack/manifest.ts";
 import { assemble } from "./assemble.ts";
 import { type Config, loadConfig, platformStatus } from "./config.ts";
-import { type Clock, systemClock } from "./core/clock.ts";
+import { systemClock } from "./core/clock.ts";
 import type { Dispatcher } from "./core/dispatch.ts";
 import { blocking, formatProblem } from "./core/knowledge/loader.ts";
 import { openKnowledge } from "./core/knowledge/open.ts";
 import type { SearchIndex } from "./core/knowledge/search.ts";
 import { createLogger, type Logger } from "./core/logger.ts";
-import type { Member } from "./core/onboarding/model.ts";
-import type { OnboardingService } from "./core/onboarding/service.ts";
-import { cleanText } from "./core/sanitize.ts";
 import { validateTimezone } from "./core/schedule/recurrence.ts";
 import type { Scheduler } from "./core/schedule/scheduler.ts";
+import type { GatewayHolder } from "./ops/gateway-lock.ts";
 import { readiness, watchStore } from "./ops/health-watch.ts";
 import { Metrics } from "./ops/metrics.ts";
 import { KnowledgeReloader } from "./ops/reload.ts";
@@ -23,7 +22,7 @@ import { installSafetyNet } from "./ops/safety-net.ts";
 import { type Check, type OpsServer, startOpsServer } from "./ops/server.ts";
 import { nextSignal, shutdown } from "./ops/signals.ts";
 import { builtInPacks, dockhandVersion, seedIndexPath } from "./paths.ts";
-import { type Adapters, routeByPlatform, stopWork } from "./platforms.ts";
+import { type Adapters, routeByPlatform, startPlatforms, stopWork } from "./platforms.ts";
 import { openStore, type Store } from "./store/index.ts";
 
 /** Thrown for a start-up problem that a person fixes by changing settings or files. */
@@ -110,8 +109,11 @@ export async function start(io: Io) {
 
   // Everything opened so far is closed again if start-up fails half-way.
   let ops: OpsServer | undefined;
+  const holder: { current?: GatewayHolder } = {};
   const closeAll = async () => {
     health.stop();
+    // The gateway lock goes first, so that another replica can take over while this one finishes.
+    await holder.current?.stop();
     for (const stop of stopReloads) stop();
     await stopWork({ scheduler, quiz: core.quiz, adapters });
     await ops?.close();
@@ -123,26 +125,16 @@ export async function start(io: Io) {
         log,
         metrics,
         health: health.check,
-        knowledge: () => {
-          const loaded = reloader.loaded;
-          return { ok: true, detail: `${loaded.entries} entries; packs ${loaded.hash}` };
-        },
+        gateway: () => holder.current?.check(),
+        knowledge: () => ({ ok: true, detail: `${reloader.loaded.entries} entries; packs ${reloader.loaded.hash}` }),
         wanted,
         adapters,
         slackHttp: wanted.slack && !config.slack.appToken,
+        discordHttp: wanted.discord && config.discord.publicKey !== undefined,
       });
     }
-    await startPlatforms({
-      config,
-      wanted,
-      adapters,
-      dispatcher: core.dispatcher,
-      onboarding: core.onboarding,
-      store,
-      log,
-      clock,
-      metrics,
-    });
+    const { dispatcher, onboarding } = core;
+    await startPlatforms({ config, wanted, adapters, dispatcher, onboarding, store, log, clock, metrics, holder });
   } catch (err) {
     await closeAll().catch(() => undefined);
     throw err instanceof StartupError ? err : new StartupError((err as Error).message);
@@ -286,96 +278,39 @@ function startOps(
     metrics: Metrics;
     health: () => Promise<Check>;
     knowledge: () => Check;
+    /** With PostgreSQL: whether this replica holds the Discord gateway. */
+    gateway: () => Check | undefined;
     wanted: { slack: boolean; discord: boolean };
     adapters: Adapters;
     slackHttp: boolean;
+    discordHttp: boolean;
   },
 ): Promise<OpsServer> {
+  const viaAdapter =
+    (handler: () => ((req: IncomingMessage, res: ServerResponse) => void) | undefined) =>
+    (req: IncomingMessage, res: ServerResponse) => {
+      const h = handler();
+      if (h) h(req, res);
+      else res.writeHead(503, { "retry-after": "5" }).end();
+    };
+  const platform = {
+    ...(o.slackHttp ? { [SLACK_EVENTS_PATH]: viaAdapter(() => o.adapters.slack?.httpHandler) } : {}),
+    ...(o.discordHttp ? { [DISCORD_INTERACTIONS_PATH]: viaAdapter(() => o.adapters.discord?.httpHandler) } : {}),
+  };
   return startOpsServer({
     port,
     log: o.log,
     metrics: o.metrics,
-    health: async () => ({ process: { ok: true }, store: await o.health(), knowledge: o.knowledge() }),
+    health: async () => {
+      const gateway = o.gateway();
+      return {
+        process: { ok: true },
+        store: await o.health(),
+        knowledge: o.knowledge(),
+        ...(gateway ? { gateway } : {}),
+      };
+    },
     ready: () => readiness(o.wanted, o.adapters),
-    ...(o.slackHttp
-      ? {
-          platform: {
-            [SLACK_EVENTS_PATH]: (req: IncomingMessage, res: ServerResponse) => {
-              const handler = o.adapters.slack?.httpHandler;
-              if (handler) handler(req, res);
-              else res.writeHead(503, { "retry-after": "5" }).end();
-            },
-          },
-        }
-      : {}),
+    ...(Object.keys(platform).length > 0 ? { platform } : {}),
   });
-}
-
-/** Connects the configured chat platforms; each is loaded only when configured, so the terminal chat starts quickly. */
-async function startPlatforms(o: {
-  config: Config;
-  wanted: { slack: boolean; discord: boolean };
-  adapters: Adapters;
-  dispatcher: Dispatcher;
-  onboarding: OnboardingService;
-  store: Store;
-  log: Logger;
-  clock: Clock;
-  metrics: Metrics;
-}): Promise<void> {
-  const { config, dispatcher, store, log, clock } = o;
-  const s = config.slack;
-  const d = config.discord;
-  const welcome = (m: Member, channelId?: string) =>
-    o.onboarding.welcome({ ...m, userName: cleanText(m.userName) }, channelId).then(() => undefined);
-  if (o.wanted.slack && s.botToken) {
-    const { startSlack } = await import("./adapters/slack/lifecycle.ts");
-    try {
-      o.adapters.slack = await startSlack({
-        dispatcher,
-        events: store,
-        log,
-        clock,
-        graceMs: config.quiz.graceMs,
-        // A few quick retries: without a network, start-up fails in seconds instead of retrying for minutes.
-        webRetries: 3,
-        ...(s.apiUrl ? { apiUrl: s.apiUrl } : {}),
-        mode: s.appToken
-          ? { kind: "socket", botToken: s.botToken, appToken: s.appToken }
-          : { kind: "http", botToken: s.botToken, signingSecret: s.signingSecret as string, port: "external" },
-        // member_joined_channel fires for every channel the bot is in: welcome only in the onboarding channel.
-        onMemberJoined: (m, w) =>
-          w.event === "team_join" || (config.onboarding.channelId && w.channelId === config.onboarding.channelId)
-            ? welcome(m, w.channelId)
-            : Promise.resolve(),
-      });
-    } catch (err) {
-      throw new StartupError(`Slack did not start: ${slackHint((err as Error).message)}`);
-    }
-  }
-  if (o.wanted.discord && d.token && d.applicationId) {
-    const { startDiscord } = await import("./adapters/discord/lifecycle.ts");
-    o.adapters.discord = await startDiscord({
-      dispatcher,
-      events: store,
-      log,
-      clock,
-      token: d.token,
-      applicationId: d.applicationId,
-      ...(d.apiUrl ? { apiUrl: d.apiUrl } : {}),
-      graceMs: config.quiz.graceMs,
-      telemetry: o.metrics,
-      ...(config.onboarding.welcome ? { onMemberJoined: (m: Member) => welcome(m) } : {}),
-    });
-  }
-}
-
-/** Slack's start-up error, with what to check when it names a network or token problem. */
-function slackHint(message: string): string {
-  const hint = /request error|fetch failed|ENOTFOUND|ECONNREFUSED/i.test(message)
-    ? " (Slack's Web API could not be reached: check the network, a proxy, or SLACK_API_URL)"
-    : /invalid_auth|not_authed|token_revoked|account_inactive/.test(message)
-      ? " (SLACK_BOT_TOKEN was refused: copy the Bot User OAuth Token again)"
-      : "";
-  return `${message}${hint}`;
 }

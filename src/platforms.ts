@@ -1,11 +1,20 @@
 import type { ConsoleChat } from "./adapters/console/app.ts";
 import type { DiscordAdapter } from "./adapters/discord/lifecycle.ts";
 import type { SlackAdapter } from "./adapters/slack/lifecycle.ts";
-import type { Messenger } from "./core/onboarding/model.ts";
+import type { Config } from "./config.ts";
+import type { Clock } from "./core/clock.ts";
+import type { Dispatcher } from "./core/dispatch.ts";
+import type { Logger } from "./core/logger.ts";
+import type { Member, Messenger } from "./core/onboarding/model.ts";
+import type { OnboardingService } from "./core/onboarding/service.ts";
 import type { Platform } from "./core/platform.ts";
 import type { Poster } from "./core/quiz/model.ts";
 import type { QuizService } from "./core/quiz/service.ts";
+import { cleanText } from "./core/sanitize.ts";
 import type { Scheduler } from "./core/schedule/scheduler.ts";
+import { GatewayHolder } from "./ops/gateway-lock.ts";
+import type { Metrics } from "./ops/metrics.ts";
+import type { Store } from "./store/index.ts";
 
 /** The chat platforms connected so far (filled in as they start). */
 export interface Adapters {
@@ -58,4 +67,90 @@ export async function stopWork(o: { scheduler: Scheduler; quiz: QuizService; ada
     o.adapters.slack?.stop(STOP_WAIT_MS + FIND_WAIT_MS + 1_000),
     o.adapters.discord?.stop(),
   ]);
+}
+
+/** Connects the configured chat platforms; each is loaded only when configured, so the terminal chat starts quickly. */
+export async function startPlatforms(o: {
+  config: Config;
+  wanted: { slack: boolean; discord: boolean };
+  adapters: Adapters;
+  dispatcher: Dispatcher;
+  onboarding: OnboardingService;
+  store: Store;
+  log: Logger;
+  clock: Clock;
+  metrics: Metrics;
+  /** With PostgreSQL, who holds the one Discord gateway session (set once Discord starts). */
+  holder: { current?: GatewayHolder };
+}): Promise<void> {
+  const { config, dispatcher, store, log, clock } = o;
+  const s = config.slack;
+  const d = config.discord;
+  const welcome = (m: Member, channelId?: string) =>
+    o.onboarding.welcome({ ...m, userName: cleanText(m.userName) }, channelId).then(() => undefined);
+  if (o.wanted.slack && s.botToken) {
+    const { startSlack } = await import("./adapters/slack/lifecycle.ts");
+    try {
+      o.adapters.slack = await startSlack({
+        dispatcher,
+        events: store,
+        log,
+        clock,
+        graceMs: config.quiz.graceMs,
+        // A few quick retries: without a network, start-up fails in seconds instead of retrying for minutes.
+        webRetries: 3,
+        ...(s.apiUrl ? { apiUrl: s.apiUrl } : {}),
+        mode: s.appToken
+          ? { kind: "socket", botToken: s.botToken, appToken: s.appToken }
+          : { kind: "http", botToken: s.botToken, signingSecret: s.signingSecret as string, port: "external" },
+        // member_joined_channel fires for every channel the bot is in: welcome only in the onboarding channel.
+        onMemberJoined: (m, w) =>
+          w.event === "team_join" || (config.onboarding.channelId && w.channelId === config.onboarding.channelId)
+            ? welcome(m, w.channelId)
+            : Promise.resolve(),
+      });
+    } catch (err) {
+      throw new Error(`Slack did not start: ${slackHint((err as Error).message)}`);
+    }
+  }
+  if (o.wanted.discord && d.token && d.applicationId) {
+    const { startDiscord } = await import("./adapters/discord/lifecycle.ts");
+    // Replicas share PostgreSQL: one of them holds the gateway (member joins), all answer over HTTP.
+    const shared = store.dialect === "postgres";
+    const discord = await startDiscord({
+      dispatcher,
+      events: store,
+      log,
+      clock,
+      token: d.token,
+      applicationId: d.applicationId,
+      ...(d.apiUrl ? { apiUrl: d.apiUrl } : {}),
+      ...(d.publicKey ? { publicKey: d.publicKey } : {}),
+      gateway: shared ? "later" : "now",
+      graceMs: config.quiz.graceMs,
+      telemetry: o.metrics,
+      ...(config.onboarding.welcome ? { onMemberJoined: (m: Member) => welcome(m) } : {}),
+    });
+    o.adapters.discord = discord;
+    if (shared) {
+      o.holder.current = new GatewayHolder({
+        lock: store.exclusiveLock("discord-gateway"),
+        retryMs: d.gatewayRetryMs,
+        log: log.child({ adapter: "discord", component: "gateway-lock" }),
+        connect: () => discord.gateway.connect(),
+        disconnect: () => discord.gateway.disconnect(),
+      });
+      await o.holder.current.start();
+    }
+  }
+}
+
+/** Slack's start-up error, with what to check when it names a network or token problem. */
+function slackHint(message: string): string {
+  const hint = /request error|fetch failed|ENOTFOUND|ECONNREFUSED/i.test(message)
+    ? " (Slack's Web API could not be reached: check the network, a proxy, or SLACK_API_URL)"
+    : /invalid_auth|not_authed|token_revoked|account_inactive/.test(message)
+      ? " (SLACK_BOT_TOKEN was refused: copy the Bot User OAuth Token again)"
+      : "";
+  return `${message}${hint}`;
 }

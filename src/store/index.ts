@@ -4,6 +4,7 @@ import { openPostgres } from "./postgres.ts";
 import { DEFAULT_SQLITE_PATH, openSqlite } from "./sqlite.ts";
 import type { Store } from "./types.ts";
 
+export type { ExclusiveLock } from "./advisory-lock.ts";
 export type { Database } from "./schema.ts";
 export type { FeedbackResult, GapRow, Outcome, Platform, QueryRecord, Store } from "./types.ts";
 export { DEFAULT_SQLITE_PATH };
@@ -29,7 +30,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
         `Unsupported database URL${scheme ? ` scheme "${scheme}"` : ""}: expected one starting with postgres:// or postgresql://`,
       );
     }
-    return writable(new KyselyStore(await openPostgres(url), "postgres"));
+    return writable(new KyselyStore(await openPostgres(url), "postgres", undefined, url));
   }
   const file = options.sqlitePath ?? DEFAULT_SQLITE_PATH;
   // SQLite's open already wrote once, under the lock it takes to migrate.

@@ -3,6 +3,7 @@ import type { FeedbackResult, GapRow, PostPlace, QueryRecord } from "../core/ans
 import type { OnboardingRepo } from "../core/onboarding/repo.ts";
 import type { Platform } from "../core/platform.ts";
 import type { QuizRepo } from "../core/quiz/repo.ts";
+import { type ExclusiveLock, LocalLock, PostgresAdvisoryLock } from "./advisory-lock.ts";
 import { ClaimStore } from "./claims.ts";
 import { Events } from "./events.ts";
 import { type StoreCheck, StoreProbe } from "./health.ts";
@@ -34,6 +35,8 @@ export class KyselyStore implements Store {
     readonly dialect: "sqlite" | "postgres",
     /** The SQLite file, so that health checks notice it being deleted or replaced. */
     file?: string,
+    /** PostgreSQL: the URL locks open their own connections with. */
+    private readonly lockUrl?: string,
   ) {
     this.quiz = quizStore(db, dialect);
     this.onboarding = onboardingStore(db, dialect);
@@ -55,6 +58,10 @@ export class KyselyStore implements Store {
 
   health(): Promise<StoreCheck> {
     return this.#probe.check();
+  }
+
+  exclusiveLock(name: string): ExclusiveLock {
+    return this.dialect === "postgres" && this.lockUrl ? new PostgresAdvisoryLock(this.lockUrl, name) : new LocalLock();
   }
 
   close(): Promise<void> {

@@ -3,6 +3,7 @@ import type { AnswersRepo } from "../core/answers/repo.ts";
 import type { OnboardingRepo } from "../core/onboarding/repo.ts";
 import type { Platform } from "../core/platform.ts";
 import type { QuizRepo } from "../core/quiz/repo.ts";
+import type { ExclusiveLock } from "./advisory-lock.ts";
 import type { ClaimStore } from "./claims.ts";
 import type { ReviewStore } from "./reviews.ts";
 import type { Database } from "./schema.ts";
@@ -23,6 +24,11 @@ export interface Store extends AnswersRepo {
    */
   health(): Promise<{ ok: boolean; detail?: string }>;
   close(): Promise<void>;
+  /**
+   * A lock one process holds at a time across every process on this database (PostgreSQL: an
+   * advisory lock on a connection of its own; SQLite, one process: always this one's).
+   */
+  exclusiveLock(name: string): ExclusiveLock;
   /** Dedupe of retried deliveries: true the first time an event id is seen, false afterwards (atomic). */
   claimEvent(p: { platform: Platform; eventId: string; at: Date }): Promise<boolean>;
   /** Deletes processed event ids seen before `before`; returns how many. */

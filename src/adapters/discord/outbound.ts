@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Client, DiscordAPIError, RESTJSONErrorCodes, type SendableChannels } from "discord.js";
+import { type Channel, type Client, DiscordAPIError, RESTJSONErrorCodes, type SendableChannels } from "discord.js";
 import type { Logger } from "../../core/logger.ts";
 import { DmClosedError, type Member, type Messenger } from "../../core/onboarding/model.ts";
 import type { Poster, QuizChannel } from "../../core/quiz/model.ts";
@@ -28,6 +28,8 @@ export class DiscordOutbound {
   /** The server each member was last sent a DM for (this run): a DM button belongs to it. */
   readonly dmServers = new Map<string, string>();
   readonly #updates = new Coalescer();
+  /** Channels looked up over REST alone (no gateway session): discord.js does not cache those. */
+  readonly #restChannels = new Map<string, Channel>();
 
   constructor(
     private readonly client: Client,
@@ -39,7 +41,12 @@ export class DiscordOutbound {
   }
 
   async sendable(channelId: string): Promise<SendableChannels> {
-    const channel = await this.client.channels.fetch(channelId);
+    // Without a gateway session the client knows no server, and discord.js would refuse their channels.
+    const channel = this.client.isReady()
+      ? await this.client.channels.fetch(channelId)
+      : (this.#restChannels.get(channelId) ??
+        (await this.client.channels.fetch(channelId, { allowUnknownGuild: true })));
+    if (channel && !this.client.isReady()) this.#restChannels.set(channelId, channel);
     if (!channel?.isSendable()) throw new Error(`channel ${channelId} is not one Dockhand can post in`);
     return channel;
   }

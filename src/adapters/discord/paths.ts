@@ -1,0 +1,2 @@
+/** Where Discord's Interactions Endpoint URL points: https://HOST/discord/interactions. */
+export const DISCORD_INTERACTIONS_PATH = "/discord/interactions";
