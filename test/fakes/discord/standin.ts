@@ -391,7 +391,7 @@ export class DiscordStandin {
     const answer = failure
       ? failed(failure)
       : this.rest.handle({ method, path, query: url.searchParams, body, headers: req.headers });
-    const record: RecordedRequest = {
+    this.record({
       method,
       path,
       query: Object.fromEntries(url.searchParams),
@@ -399,15 +399,45 @@ export class DiscordStandin {
       headers: req.headers,
       files,
       status: answer.status,
-    };
+    });
+    const headers = { ...(answer.body === undefined ? {} : { "content-type": "application/json" }), ...answer.headers };
+    res.writeHead(answer.status, headers).end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
+  }
+
+  private record(record: RecordedRequest): void {
     this.requests.push(record);
     for (const w of [...this.waiters]) {
       if (!w.match(record) || --w.n > 0) continue;
       this.waiters.delete(w);
       w.resolve(record);
     }
-    const headers = { ...(answer.body === undefined ? {} : { "content-type": "application/json" }), ...answer.headers };
-    res.writeHead(answer.status, headers).end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
+  }
+
+  /**
+   * HTTP interactions: Discord POSTs the interaction to the app instead of dispatching it, and takes
+   * the HTTP response as the callback. Call `expectHttp` before the POST, so that the interaction's
+   * webhook knows it, and `httpResponse` with the response body, which the stand-in then treats (and
+   * records, under the callback's path) as a callback POST.
+   */
+  expectHttp(payload: APIInteraction): void {
+    this.rest.track(payload);
+  }
+
+  httpResponse(payload: APIInteraction, body: unknown): RecordedRequest {
+    const path = `/interactions/${payload.id}/${payload.token}/callback`;
+    const headers = { "x-standin-via": "http-response" };
+    const answer = this.rest.handle({ method: "POST", path, query: new URLSearchParams(), body, headers });
+    const record: RecordedRequest = {
+      method: "POST",
+      path,
+      query: {},
+      body,
+      headers,
+      files: [],
+      status: answer.status,
+    };
+    this.record(record);
+    return record;
   }
 }
 
