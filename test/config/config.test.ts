@@ -29,3 +29,47 @@ describe("what Dockhand says about Slack's settings", () => {
     expect(http?.why).toContain("HTTP mode");
   });
 });
+
+describe("what Dockhand says about Discord's HTTP interactions", () => {
+  const KEY = "ab".repeat(32); // 64 hex characters, not a real application's key
+  const load = (env: Record<string, string>) => () => loadConfig(env, "/nonexistent/.env");
+  const discord = { DISCORD_TOKEN: "fake-token", DISCORD_APPLICATION_ID: "1100000000000000001" };
+
+  it("a public key without PORT stops start-up, naming PORT", () => {
+    expect(load({ ...discord, DISCORD_PUBLIC_KEY: KEY })).toThrow(/DISCORD_PUBLIC_KEY is set.*set PORT too/);
+  });
+
+  it("a public key without the bot token or application id names what is missing", () => {
+    expect(load({ DISCORD_PUBLIC_KEY: KEY, PORT: "3000" })).toThrow(
+      /HTTP interactions also need DISCORD_TOKEN and DISCORD_APPLICATION_ID/,
+    );
+    expect(load({ DISCORD_PUBLIC_KEY: KEY, PORT: "3000", DISCORD_TOKEN: "fake-token" })).toThrow(
+      /also need DISCORD_APPLICATION_ID \(/,
+    );
+  });
+
+  it("a key that is not 64 hex characters is refused without echoing it", () => {
+    const bad = "not-a-key-0123";
+    let message = "";
+    try {
+      load({ ...discord, PORT: "3000", DISCORD_PUBLIC_KEY: bad })();
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/DISCORD_PUBLIC_KEY: must be the 64 hexadecimal characters/);
+    expect(message).not.toContain(bad);
+  });
+
+  it("complete settings: configured, with the endpoint named, and the retry period in milliseconds", () => {
+    const config = loadConfig(
+      { ...discord, PORT: "3000", DISCORD_PUBLIC_KEY: KEY.toUpperCase(), DOCKHAND_GATEWAY_RETRY_SECONDS: "2" },
+      "/nonexistent/.env",
+    );
+    expect(config.discord.publicKey).toBe(KEY);
+    expect(config.discord.gatewayRetryMs).toBe(2000);
+    const d = platformStatus(config).find((p) => p.platform === "discord");
+    expect(d?.configured).toBe(true);
+    expect(d?.why).toContain("POST /discord/interactions");
+    expect(loadConfig(discord, "/nonexistent/.env").discord.gatewayRetryMs).toBe(5000);
+  });
+});
