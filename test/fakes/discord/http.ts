@@ -16,7 +16,8 @@ export class InteractionsClient {
   /** http://127.0.0.1:PORT/discord/interactions, once the app listens. */
   url = "";
 
-  constructor(private readonly standin: DiscordStandin) {
+  /** The stand-in that plays Discord's REST side (may be attached after the key is made). */
+  constructor(public standin?: DiscordStandin) {
     const pair = generateKeyPairSync("ed25519");
     this.privateKey = pair.privateKey;
     // The SPKI encoding ends with the 32 bytes Discord shows as the public key.
@@ -51,11 +52,13 @@ export class InteractionsClient {
     body: any;
     callback: RecordedRequest | undefined;
   }> {
-    this.standin.expectHttp(payload);
+    const standin = this.standin;
+    if (!standin) throw new Error("InteractionsClient: no stand-in attached");
+    standin.expectHttp(payload);
     const raw = JSON.stringify(payload);
     const res = await this.post(raw, this.headers(raw));
     if (res.status !== 200) return { status: res.status, body: res.text, callback: undefined };
     const body = res.json();
-    return { status: res.status, body, callback: this.standin.httpResponse(payload, body) };
+    return { status: res.status, body, callback: standin.httpResponse(payload, body) };
   }
 }
