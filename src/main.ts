@@ -112,10 +112,10 @@ export async function start(io: Io) {
   const holder: { current?: GatewayHolder } = {};
   const closeAll = async () => {
     health.stop();
-    // The gateway lock goes first, so that another replica can take over while this one finishes.
-    await holder.current?.stop();
+
     for (const stop of stopReloads) stop();
-    await stopWork({ scheduler, quiz: core.quiz, adapters });
+    // The gateway lock is given back alongside, so another replica takes over while this one finishes.
+    await Promise.all([holder.current?.stop(), stopWork({ scheduler, quiz: core.quiz, adapters })]);
     await ops?.close();
     await store.close();
   };

@@ -68,6 +68,9 @@ export class DiscordTokenError extends Error {}
 /** Discord wants a first answer within 3 s: work that takes longer than this is deferred first. */
 export const DEFER_AFTER_MS = 1_500;
 
+/** How long closing the gateway session waits for replies still being sent through it. */
+const DISCONNECT_WAIT_MS = 4_000;
+
 /**
  * Starts Dockhand's Discord bot. With `gateway: "now"` (the default) it logs in to the gateway and
  * resolves once ready; with "later" only REST (posts, DMs) and HTTP interactions work until
@@ -142,6 +145,8 @@ export async function startDiscord(opts: DiscordOptions): Promise<DiscordAdapter
       session = undefined;
       state.connected = false;
       if (!s) return;
+      // Replies in flight go out through the session's client: let them finish (briefly) first.
+      await inFlight.drain(DISCONNECT_WAIT_MS);
       await s.destroy();
       if (s === client) client.rest.setToken(opts.token);
       log.info("disconnected from the Discord gateway");
