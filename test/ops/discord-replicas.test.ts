@@ -90,13 +90,17 @@ describe.skipIf(!baseUrl)("Discord replicas on PostgreSQL", () => {
     expect(answered.body.type).toBe(4);
 
     a.child.kill("SIGKILL");
-    await a.exited;
+    const { at: killedAt } = await a.exited;
     expect(alive(a)).toBe(false);
     await until(
       async () => /^held by this replica/.test(await gatewayOf(b)),
       "the standby to take the gateway",
       30_000,
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; standby's log:\n${b.stdout().slice(-3000)}\n${b.stderr().slice(-2000)}`);
+    });
+    // For the record, not a check: how long the gateway had no holder on this machine.
+    process.stderr.write(`gateway taken over ${Date.now() - killedAt} ms after its holder was killed\n`);
     await until(() => openConnections(discord) === 1, "the new session", 15_000);
     expect(discord.identifies).toBe(2);
     expect(b.stdout()).toMatch(/took the gateway lock/);
