@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buttonId, textOf } from "../fakes/discord/harness.ts";
 import { InteractionsClient } from "../fakes/discord/http.ts";
@@ -78,6 +79,31 @@ describe("POST /discord/interactions signatures", () => {
     const huge = JSON.stringify({ type: 1, pad: "x".repeat(300 * 1024) });
     expect((await http.post(huge, http.headers(huge))).status).toBe(413);
     expect(app.child.exitCode).toBeNull();
+  });
+
+  it("never fails on a signed body of any shape: 200 or 400, and the process stays up", async () => {
+    const shapes = fc.oneof(
+      fc.json(),
+      fc.string(),
+      fc.record({
+        type: fc.oneof(fc.integer({ min: -1, max: 6 }), fc.string(), fc.constant(null)),
+        id: fc.oneof(fc.string(), fc.integer()),
+        token: fc.oneof(fc.string(), fc.constant(null)),
+        data: fc.oneof(fc.json(), fc.record({ name: fc.string(), custom_id: fc.string(), options: fc.json() })),
+        member: fc.json(),
+        guild_id: fc.oneof(fc.string(), fc.integer()),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(shapes, async (shape) => {
+        const body = typeof shape === "string" ? shape : JSON.stringify(shape);
+        const res = await http.post(body, http.headers(body));
+        expect([200, 400]).toContain(res.status);
+      }),
+      { numRuns: 150 },
+    );
+    expect(app.child.exitCode).toBeNull();
+    expect(app.stdout()).not.toMatch(/"level":(50|60)/); // nothing logged as an error
   });
 
   it("takes only POST on the endpoint", async () => {
