@@ -7,6 +7,7 @@ import type { Poster, QuizChannel } from "../../core/quiz/model.ts";
 import type { Reply } from "../../core/reply.ts";
 import { Coalescer } from "../shared/coalescer.ts";
 import { errorText } from "../shared/dedupe.ts";
+import { SendPacer } from "./pacing.ts";
 import { type DiscordMessage, renderDiscord } from "./render.ts";
 
 /** A message nonce is at most 25 characters. */
@@ -28,12 +29,17 @@ export class DiscordOutbound {
   /** The server each member was last sent a DM for (this run): a DM button belongs to it. */
   readonly dmServers = new Map<string, string>();
   readonly #updates = new Coalescer();
+  /** Quiz posts go out evenly paced under the global limit (see SendPacer). */
+  readonly pacer = new SendPacer();
 
   constructor(
     private readonly client: Client,
     private readonly log: Logger,
     private readonly graceMs: number,
   ) {
+    client.rest.on("response", (_request, response) => {
+      if (response.status === 429 && response.headers.get("x-ratelimit-global")) this.pacer.globalLimited();
+    });
     this.poster = { post: (ch, r) => this.post(ch, r), update: (ch, ref, r) => this.update(ch, ref, r) };
     this.messenger = { dm: (m, r) => this.dm(m, r), notice: (c, m, r) => this.notice(c, m, r) };
   }
@@ -68,6 +74,7 @@ export class DiscordOutbound {
     const channel = await this.sendable(ch.channelId);
     let ref: string | null = null;
     for (const m of messagesOf(reply)) {
+      await this.pacer.turn();
       const sent = await this.sendOnce(channel, m);
       ref ??= `${sent.channelId}:${sent.id}`;
     }

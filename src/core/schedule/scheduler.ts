@@ -57,7 +57,7 @@ export interface SchedulerOptions {
    * process ran while all were down.
    */
   lookbackMs?: number;
-  /** Due occurrences of a job run at once (default 16): a post that waits holds up only its own slot. */
+  /** Due occurrences of a job run at once (default 50): a post that waits holds up only its own slot. */
   concurrency?: number;
 }
 
@@ -130,7 +130,7 @@ export class Scheduler {
     this.lookbackMs = Math.max(this.graceMs, opts.lookbackMs ?? 86_400_000);
     this.leaseMs = opts.leaseMs ?? 60_000;
     this.takeoverScanMs = opts.takeoverScanMs ?? 1_000;
-    this.concurrency = Math.max(1, opts.concurrency ?? 16);
+    this.concurrency = Math.max(1, opts.concurrency ?? 50);
   }
 
   add<T>(job: Job<T>): void {
