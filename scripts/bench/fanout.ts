@@ -14,7 +14,6 @@
  * a fresh schema. Options: `--channels 1000`, `--replicas 1,3`, `--platforms discord,slack`.
  * The occurrence is the next whole minute (schedules are HH:MM), so each row waits up to a minute.
  */
-import fs from "node:fs";
 import os from "node:os";
 import { pathToFileURL } from "node:url";
 import type pg from "pg";
@@ -72,17 +71,7 @@ async function discordTarget(channels: string[]): Promise<Target> {
       for (const m of discord.messages.values()) n.set(m.channel_id, (n.get(m.channel_id) ?? 0) + 1);
       return n;
     },
-    limited: () => {
-      if (process.env.BENCH_DEBUG) {
-        const kinds = new Map<string, number>();
-        for (const r of discord.requests) {
-          const k = `${r.method} ${r.path.replace(/\d{6,}/g, ":id")} ${r.status}`;
-          kinds.set(k, (kinds.get(k) ?? 0) + 1);
-        }
-        process.stderr.write(`${JSON.stringify(discord.limiter?.limited)} ${JSON.stringify([...kinds])}\n`);
-      }
-      return (discord.limiter?.limited.global ?? 0) + (discord.limiter?.limited.channel ?? 0);
-    },
+    limited: () => (discord.limiter?.limited.global ?? 0) + (discord.limiter?.limited.channel ?? 0),
     floorS: channels.length / 50,
     close: () => discord.close(),
   };
@@ -137,10 +126,6 @@ async function runRow(platform: Platform, replicas: number, n: number): Promise<
     const target = platform === "discord" ? await discordTarget(channels) : await slackTarget();
     cleanups.push(() => target.close());
     const env = {
-      ...(process.env.BENCH_DEBUG ? { LOG_LEVEL: "info" } : {}),
-      ...(process.env.BENCH_PROFILE
-        ? { NODE_OPTIONS: "--import=/tmp/prof-preload.mjs", PROF_DIR: process.env.BENCH_PROFILE }
-        : {}),
       DATABASE_URL: url,
       DOCKHAND_TICK_SECONDS: "1",
       DOCKHAND_LEASE_SECONDS: "30",
@@ -175,9 +160,7 @@ async function runRow(platform: Platform, replicas: number, n: number): Promise<
     const byPid = new Map(rows.map((r) => [Number(String(r.owner).split("-").pop()), Number(r.n)]));
     for (const r of running) {
       if (r.child.exitCode !== null) process.stderr.write(`a replica exited:\n${r.stderr().slice(-2000)}\n`);
-      if (process.env.BENCH_DEBUG) fs.writeFileSync(`/tmp/fanout-${r.child.pid}.log`, r.stdout());
     }
-    if (process.env.BENCH_PROFILE) await Promise.all(running.map((r) => (r.child.kill("SIGTERM"), r.exited)));
     return {
       platform,
       replicas,
