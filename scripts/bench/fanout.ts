@@ -131,7 +131,9 @@ async function runRow(platform: Platform, replicas: number, n: number): Promise<
       DOCKHAND_LEASE_SECONDS: "30",
       ...target.env,
     };
-    const running: Running[] = await Promise.all(Array.from({ length: replicas }, () => startDockhand(env, cleanups)));
+    // One at a time: on a busy machine, processes starting together can miss the start-up timeout.
+    const running: Running[] = [];
+    for (let i = 0; i < replicas; i++) running.push(await startDockhand(env, cleanups));
     const at = nextMinute(5_000);
     await schedule(db, platform, target, channels, at);
     process.stderr.write(`${platform}, ${replicas} replica(s): ${n} channels due at ${at.toISOString()}\n`);
