@@ -1,9 +1,13 @@
 /**
- * `npm run bench:slack`: Dockhand's Slack app in HTTP mode beside a bare Bolt app that acks a
- * fixed text, under the same signed `/docker` slash commands from autocannon (50 connections).
- * Each app runs in its own child process on 127.0.0.1, so the load generator and the local Slack
- * Web API / response_url sink (in this process) do not share its event loop. Dockhand acks at
- * once and answers on response_url; the bench counts those answers too.
+ * `npm run bench:slack`: Dockhand's Slack app in HTTP mode beside a bare Bolt app that acks and
+ * answers a fixed text on response_url, under the same signed `/docker` slash commands. Each app,
+ * the local Slack Web API / response_url sink and the open-loop load generator run in processes
+ * of their own on 127.0.0.1, so none shares another's event loop.
+ *  - Closed loop (throughput): autocannon with 50 connections, each sending again once answered.
+ *  - Open loop (latency): requests at evenly spaced instants at 100, 300 and 600 requests/s for
+ *    20 s each (slack-open.ts), as Slack sends them: acknowledgement p50/p99 and the time until
+ *    the answer reaches response_url, both from the instant each request was due.
+ * Options: `--quick` (5 s phases), `--rates 100,300,600`, `--profile DIR`.
  */
 import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
@@ -14,6 +18,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { type OpenRow, openPhase, printOpenLoop } from "./slack-open.ts";
 
 const SECRET = "bench-signing-secret-not-real";
 const BOT_TOKEN = "xoxb-test-bench";
@@ -38,6 +43,8 @@ type Autocannon = (opts: {
 
 export interface SlackBenchOptions {
   durationS?: number;
+  /** Seconds per open-loop rate (default 20). */
+  openS?: number;
   connections?: number;
   /** The fixed request rates of the later phases (requests/s over all connections). */
   rates?: number[];
@@ -59,15 +66,18 @@ interface Row {
  */
 export async function runSlackBench(opts: SlackBenchOptions = {}): Promise<number> {
   const out = opts.out ?? ((l: string) => console.log(l));
-  const duration = opts.durationS ?? 5;
+  const quick = process.argv.includes("--quick");
+  const duration = opts.durationS ?? (quick ? 3 : 5);
+  const openS = opts.openS ?? (quick ? 5 : 20);
   const connections = opts.connections ?? 50;
   const rates = opts.rates ?? ratesFromArgs() ?? [100, 300, 600];
   const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
   const sink = await startSink();
   const rows: Row[] = [];
+  const open: OpenRow[] = [];
   try {
     for (const kind of ["bare", "dockhand"] as const) {
-      const app = kind === "bare" ? "bare Bolt app (acks a fixed text)" : "Dockhand";
+      const app = kind === "bare" ? "bare Bolt app (fixed text)" : "Dockhand";
       const child = await startChild(kind, sink.apiUrl);
       try {
         const base = { url: `http://127.0.0.1:${child.port}/slack/events`, connections, method: "POST" as const };
@@ -77,13 +87,13 @@ export async function runSlackBench(opts: SlackBenchOptions = {}): Promise<numbe
           const before = await sink.count();
           const r = await autocannon({ ...base, ...request, ...extra });
           // Answers can exceed the acks counted by up to the requests in flight when the phase ended.
-          const answers = kind === "dockhand" ? await sink.answered(before + r["2xx"]) : undefined;
+          const answers = await sink.answered(before + r["2xx"]);
           return { app, load, r, ...(answers === undefined ? {} : { answers: answers - before }) };
         };
         await phase("warm-up", { duration: 1 });
         rows.push(await phase(`${connections} connections, max rate`, { duration }));
         for (const rate of rates)
-          rows.push(await phase(`${connections} connections, ${rate} req/s`, { duration, overallRate: rate }));
+          open.push(await openPhase({ app, url: base.url, sink, rate, durationS: openS, secret: SECRET }));
       } finally {
         await child.stop();
       }
@@ -92,24 +102,19 @@ export async function runSlackBench(opts: SlackBenchOptions = {}): Promise<numbe
     await sink.close();
   }
 
+  const cpus = `Node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0]?.toFixed(1)}`;
+  out(`Slack HTTP mode, signed /docker slash commands (${cpus})`);
+  out(`Closed loop (throughput), ${duration} s per row:`);
   out(
-    `Slack HTTP mode: signed /docker slash commands for ${duration} s per row (Node ${process.version}, ${os.cpus().length} CPUs)`,
-  );
-  out(
-    `${"app".padEnd(34)}${"load".padEnd(28)}${"p50 ms".padStart(8)}${"p99 ms".padStart(8)}${"req/s".padStart(8)}  failed  answers/acks`,
+    `${"app".padEnd(28)}${"load".padEnd(28)}${"p50 ms".padStart(8)}${"p99 ms".padStart(8)}${"req/s".padStart(8)}  failed  answers/acks`,
   );
   for (const { app, load, r, answers } of rows) {
     const failed = r.non2xx + r.errors + r.timeouts;
     out(
-      `${app.padEnd(34)}${load.padEnd(28)}${r.latency.p50.toFixed(1).padStart(8)}${r.latency.p99.toFixed(1).padStart(8)}${r.requests.average.toFixed(0).padStart(8)}${String(failed).padStart(8)}  ${answers === undefined ? "-" : `${answers}/${r["2xx"]}`}`,
+      `${app.padEnd(28)}${load.padEnd(28)}${r.latency.p50.toFixed(1).padStart(8)}${r.latency.p99.toFixed(1).padStart(8)}${r.requests.average.toFixed(0).padStart(8)}${String(failed).padStart(8)}  ${answers === undefined ? "-" : `${answers}/${r["2xx"]}`}`,
     );
   }
-  for (const load of new Set(rows.map((r) => r.load))) {
-    const [bare, dockhand] = rows.filter((r) => r.load === load);
-    if (!bare || !dockhand) continue;
-    const ratio = dockhand.r.latency.p99 / Math.max(bare.r.latency.p99, 0.001);
-    out(`${load}: Dockhand p99 / bare p99 = ${ratio.toFixed(2)} (target ≤ 1.5: ${ratio <= 1.5 ? "met" : "not met"})`);
-  }
+  printOpenLoop(open, rates, openS, out);
   return 0;
 }
 
@@ -169,6 +174,9 @@ async function startSink() {
     origin,
     apiUrl: `${origin}/api/`,
     count,
+    /** When each response_url of a phase (`${phase}-${i}`) got its first answer (epoch ms). */
+    arrivals: async (phase: string) =>
+      (await (await fetch(`${origin}/arrivals?phase=${encodeURIComponent(phase)}`)).json()) as Record<string, number>,
     /** Waits for `n` answers, then until none came for 500 ms (or none for 3 s, or 60 s in all); returns the count. */
     async answered(n: number) {
       const started = Date.now();
@@ -193,6 +201,7 @@ async function startSink() {
 /** The sink's server: counts POSTs to /response/…, answers the two Web API methods Bolt calls. */
 async function serveSink(): Promise<{ port: number; stop: () => Promise<void> }> {
   let responses = 0;
+  const arrivals = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     req.resume();
     req.on("end", () => {
@@ -200,7 +209,15 @@ async function serveSink(): Promise<{ port: number; stop: () => Promise<void> }>
         res.writeHead(200).end(String(responses));
         return;
       }
+      if (req.url?.startsWith("/arrivals?")) {
+        const phase = new URL(req.url, "http://x").searchParams.get("phase") ?? "";
+        const mine = [...arrivals].filter(([id]) => id.startsWith(`${phase}-`));
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(Object.fromEntries(mine)));
+        return;
+      }
       if (req.url?.startsWith("/response/")) {
+        const id = req.url.slice("/response/".length);
+        if (!arrivals.has(id)) arrivals.set(id, performance.timeOrigin + performance.now());
         responses += 1;
         res.writeHead(200).end("ok");
         return;
@@ -270,8 +287,9 @@ async function serve(kind: string, apiUrl: string): Promise<void> {
       logLevel: LogLevel.ERROR,
       clientOptions: { slackApiUrl: apiUrl },
     });
-    app.command("/docker", async ({ ack }) => {
-      await ack("Dockhand is thinking…");
+    app.command("/docker", async ({ ack, respond }) => {
+      await ack();
+      await respond({ response_type: "ephemeral", text: "A fixed answer." });
     });
     const server = await app.start({ port: 0, host: "127.0.0.1" });
     port = (server.address() as AddressInfo).port;

@@ -7,6 +7,7 @@ import type { Poster, QuizChannel } from "../../core/quiz/model.ts";
 import type { Reply } from "../../core/reply.ts";
 import { Coalescer } from "../shared/coalescer.ts";
 import { errorText } from "../shared/dedupe.ts";
+import { SendPacer } from "./pacing.ts";
 import { type DiscordMessage, renderDiscord } from "./render.ts";
 
 /** A message nonce is at most 25 characters. */
@@ -30,12 +31,17 @@ export class DiscordOutbound {
   readonly #updates = new Coalescer();
   /** Channels looked up over REST alone (no gateway session): discord.js does not cache those. */
   readonly #restChannels = new Map<string, Channel>();
+  /** Quiz posts go out evenly paced under the global limit (see SendPacer). */
+  readonly pacer = new SendPacer();
 
   constructor(
     private readonly client: Client,
     private readonly log: Logger,
     private readonly graceMs: number,
   ) {
+    client.rest.on("response", (_request, response) => {
+      if (response.status === 429 && response.headers.get("x-ratelimit-global")) this.pacer.globalLimited();
+    });
     this.poster = { post: (ch, r) => this.post(ch, r), update: (ch, ref, r) => this.update(ch, ref, r) };
     this.messenger = { dm: (m, r) => this.dm(m, r), notice: (c, m, r) => this.notice(c, m, r) };
   }
@@ -75,6 +81,7 @@ export class DiscordOutbound {
     const channel = await this.sendable(ch.channelId);
     let ref: string | null = null;
     for (const m of messagesOf(reply)) {
+      await this.pacer.turn();
       const sent = await this.sendOnce(channel, m);
       ref ??= `${sent.channelId}:${sent.id}`;
     }

@@ -1,6 +1,7 @@
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../logger.ts";
 import type { Claims, LeaseResult } from "./leases.ts";
+import { inParallel } from "./parallel.ts";
 
 /**
  * Something that happens at computed instants for each of a changing set of items, e.g. "post the
@@ -56,6 +57,8 @@ export interface SchedulerOptions {
    * process ran while all were down.
    */
   lookbackMs?: number;
+  /** Due occurrences of a job run at once (default 50): a post that waits holds up only its own slot. */
+  concurrency?: number;
 }
 
 interface Entry {
@@ -111,6 +114,7 @@ export class Scheduler {
   private readonly graceMs: number;
   private readonly retry: { baseMs: number; maxMs: number };
   private readonly lookbackMs: number;
+  private readonly concurrency: number;
   private readonly entries: Entry[] = [];
   private readonly pending = new Map<string, Pending>();
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -126,6 +130,7 @@ export class Scheduler {
     this.lookbackMs = Math.max(this.graceMs, opts.lookbackMs ?? 86_400_000);
     this.leaseMs = opts.leaseMs ?? 60_000;
     this.takeoverScanMs = opts.takeoverScanMs ?? 1_000;
+    this.concurrency = Math.max(1, opts.concurrency ?? 50);
   }
 
   add<T>(job: Job<T>): void {
@@ -214,16 +219,17 @@ export class Scheduler {
     await this.takeOverExpired(entry, byKey, now, expired);
 
     const from = entry.cursor ?? now - this.lookbackMs;
+    const due: { itemKey: string; item: unknown; at: number }[] = [];
     for (const [itemKey, item] of byKey) {
-      let due: Date[];
       try {
-        due = job.occurrences(item, new Date(from), new Date(now));
+        for (const at of job.occurrences(item, new Date(from), new Date(now)))
+          due.push({ itemKey, item, at: at.getTime() });
       } catch (err) {
         this.log.error({ err, job: job.kind, item: itemKey }, "could not compute occurrences");
-        continue;
       }
-      for (const at of due) await this.occurrence(entry, itemKey, item, at.getTime(), now);
     }
+    const failed = (err: unknown) => this.log.error({ err, job: job.kind }, "occurrence failed");
+    await inParallel(due, this.concurrency, (d) => this.occurrence(entry, d.itemKey, d.item, d.at, now).catch(failed));
     entry.cursor = Math.max(from, now);
   }
 

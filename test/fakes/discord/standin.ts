@@ -30,9 +30,11 @@ import {
   textChannel,
   user,
 } from "./payloads.ts";
+import { type DiscordRateLimits, RateLimiter } from "./ratelimit.ts";
 import { type GuildState, guildObject, RestApi } from "./rest.ts";
 import { type Failure, failed, parseBody, readBody } from "./wire.ts";
 
+export type { DiscordRateLimits } from "./ratelimit.ts";
 export type { Failure } from "./wire.ts";
 
 /**
@@ -51,6 +53,8 @@ export type { Failure } from "./wire.ts";
  *   (default: the first guild's first channel, as ALICE) or, with `{ dm: true }`, the bot's DM.
  * - `failNext(method, path, failure)`: the next matching call gets that status (429 with the
  *   headers @discordjs/rest obeys, so the client waits and retries by itself).
+ * - `rateLimits`: 429s past Discord's global and per-channel limits (ratelimit.ts), counted in
+ *   `limiter.limited`.
  * - `closeDms(userId)`: sends to that user's DM channel get 403, code 50007.
  * - Gateway: `dispatch(event, data)`, `memberJoin()`, `reconnect()` (op 7; resolves once resumed),
  *   `identifies`, `resumes`, `lastIdentify`, `connections` (query strings and close codes).
@@ -79,6 +83,8 @@ export interface DiscordStandinOptions {
   allowedIntents?: number;
   /** A callback later than this after the dispatch gets 404 "Unknown interaction". Default 3,000. */
   interactionDeadlineMs?: number;
+  /** Rate-limit mode: Discord's global and per-channel limits (ratelimit.ts); off by default. */
+  rateLimits?: DiscordRateLimits | true;
 }
 
 /** One REST request as the stand-in received it and answered it. */
@@ -135,6 +141,8 @@ export class DiscordStandin {
   private readonly failures: { method: string; path: RegExp; failure: Failure }[] = [];
   private readonly waiters = new Set<Waiter>();
   private readonly server: Server;
+  /** Set in rate-limit mode; `limiter.limited` counts the 429s given. */
+  readonly limiter: RateLimiter | undefined;
 
   constructor(o: DiscordStandinOptions = {}) {
     this.token = o.token ?? "fake-discord-token";
@@ -151,6 +159,7 @@ export class DiscordStandin {
       ),
       members: new Map([...this.users.values()].map((u) => [u.id, member(u)])),
     }));
+    this.limiter = o.rateLimits ? new RateLimiter(o.rateLimits === true ? {} : o.rateLimits) : undefined;
     this.server = createServer((req, res) => {
       this.onRequest(req, res).catch((e: unknown) => res.writeHead(500).end(String(e)));
     });
@@ -388,9 +397,12 @@ export class DiscordStandin {
     const { body, files } = await parseBody(raw, req.headers["content-type"]);
     const i = this.failures.findIndex((f) => f.method === method && f.path.test(path));
     const failure = i >= 0 ? this.failures.splice(i, 1)[0]?.failure : undefined;
-    const answer = failure
-      ? failed(failure)
-      : this.rest.handle({ method, path, query: url.searchParams, body, headers: req.headers });
+    const limits = failure ? {} : (this.limiter?.check(method, path, req.headers.authorization !== undefined) ?? {});
+    const handled =
+      failure || limits.limited
+        ? (limits.limited ?? failed(failure as Failure))
+        : this.rest.handle({ method, path, query: url.searchParams, body, headers: req.headers });
+    const answer = limits.headers ? { ...handled, headers: { ...limits.headers, ...handled.headers } } : handled;
     this.record({
       method,
       path,

@@ -40,6 +40,12 @@ export interface StandInOptions {
   admins?: string[];
   /** Users that refuse DMs: conversations.open answers `cannot_dm_bot`. */
   dmClosed?: string[];
+  /**
+   * Rate-limit mode for chat.postMessage: about `perSecond` messages a second per channel, with
+   * bursts of up to `burst` (a token bucket per channel); over it, HTTP 429 with Retry-After in
+   * whole seconds and `{ok:false, error:"ratelimited"}`, as Slack answers. Off by default.
+   */
+  postLimit?: { perSecond?: number; burst?: number } | true;
 }
 
 interface Pending {
@@ -67,6 +73,10 @@ export class SlackStandIn {
   private readonly pendingAcks = new Map<string, Pending>();
   private readonly admins: Set<string>;
   private readonly dmClosed: Set<string>;
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly postLimit: { perSecond: number; burst: number } | undefined;
+  /** 429 answers given in rate-limit mode. */
+  limited = 0;
   private tsCounter = 0;
   private connectionsOpened = 0;
 
@@ -76,6 +86,8 @@ export class SlackStandIn {
   ) {
     this.admins = new Set(opts.admins ?? []);
     this.dmClosed = new Set(opts.dmClosed ?? []);
+    const limit = opts.postLimit === true ? {} : opts.postLimit;
+    this.postLimit = limit && { perSecond: limit.perSecond ?? 1, burst: limit.burst ?? 3 };
   }
 
   static async start(opts: StandInOptions = {}): Promise<SlackStandIn> {
@@ -254,7 +266,7 @@ export class SlackStandIn {
     // A caller that went away (or died) while its call was held: the call never reached Slack.
     if (req.socket.destroyed) return;
 
-    const failure = this.failures.get(method)?.shift();
+    const failure = this.failures.get(method)?.shift() ?? this.overLimit(method, args);
     if (failure && "status" in failure) {
       res.writeHead(429, { "retry-after": String(failure.retryAfter), "content-type": "application/json" });
       res.end(JSON.stringify({ ok: false, error: "ratelimited" }));
@@ -342,6 +354,24 @@ export class SlackStandIn {
       default:
         return { ok: false, error: "unknown_method" };
     }
+  }
+
+  /** In rate-limit mode, a 429 for a chat.postMessage past its channel's bucket. */
+  private overLimit(method: string, args: Record<string, unknown>): Failure | undefined {
+    const limit = this.postLimit;
+    if (!limit || method !== "chat.postMessage") return undefined;
+    const channel = String(args.channel ?? "");
+    const now = Date.now();
+    const b = this.buckets.get(channel) ?? { tokens: limit.burst, at: now };
+    b.tokens = Math.min(limit.burst, b.tokens + ((now - b.at) / 1000) * limit.perSecond);
+    b.at = now;
+    this.buckets.set(channel, b);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return undefined;
+    }
+    this.limited += 1;
+    return { status: 429, retryAfter: Math.max(1, Math.ceil((1 - b.tokens) / limit.perSecond)) };
   }
 
   private user(id: string): StandInUser {
