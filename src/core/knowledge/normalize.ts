@@ -53,8 +53,22 @@ const FLAG_SYNONYMS = new Map<string, string>(
   }),
 );
 
+// For text that is all ASCII (nearly every pack's), the same tokens without Unicode classes:
+// NFKC leaves ASCII as it is and the characters the general path drops or replaces are not ASCII.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: any character outside ASCII
+const NOT_ASCII = /[^\x00-\x7f]/;
+const ASCII_TOKEN = /--?[a-z0-9][a-z0-9-]*|[a-z0-9](?:[a-z0-9._:/-]*[a-z0-9])?/g;
+
 /** Lower-cases and splits text into tokens, without stemming. */
 export function rawTokens(text: string): string[] {
+  if (!NOT_ASCII.test(text)) {
+    const ascii = text
+      .toLowerCase()
+      .replace(/([a-z0-9])'([a-z0-9])/g, "$1$2")
+      .replace(/[`'"]/g, " ")
+      .replace(/docker-compose/g, "docker compose");
+    return ascii.match(ASCII_TOKEN) ?? [];
+  }
   const folded = text
     .normalize("NFKC")
     .toLowerCase()
