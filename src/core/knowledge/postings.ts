@@ -63,6 +63,61 @@ class Growing {
   }
 }
 
+/**
+ * Dense ids for the terms a build meets, stop words included, with what the builders need to know
+ * of each: so that a token costs one lookup of its word, whatever it is then used for.
+ */
+export class TermTable {
+  private readonly byWord = new Map<string, number>();
+  private readonly byTerm = new Map<string, number>();
+  readonly terms: string[] = [];
+  /** 1 for a stop word: counted in a field's length, not indexed. */
+  stop = new Uint8Array(1024);
+
+  constructor(
+    private readonly termOf: (word: string) => string,
+    private readonly isStop: (term: string) => boolean,
+  ) {}
+
+  /** The id of the term of `word` (a surface token). */
+  id(word: string): number {
+    let id = this.byWord.get(word);
+    if (id === undefined) {
+      const term = this.termOf(word);
+      id = this.byTerm.get(term);
+      if (id === undefined) {
+        id = this.terms.length;
+        this.terms.push(term);
+        this.byTerm.set(term, id);
+        if (id === this.stop.length) {
+          const next = new Uint8Array(id * 2);
+          next.set(this.stop);
+          this.stop = next;
+        }
+        this.stop[id] = this.isStop(term) ? 1 : 0;
+      }
+      this.byWord.set(word, id);
+    }
+    return id;
+  }
+
+  ids(words: readonly string[]): number[] {
+    const out = new Array<number>(words.length);
+    for (let i = 0; i < words.length; i++) out[i] = this.id(words[i] as string);
+    return out;
+  }
+
+  /** `ids` without the stop words. */
+  contentIds(words: readonly string[]): number[] {
+    const out: number[] = [];
+    for (const w of words) {
+      const id = this.id(w);
+      if (this.stop[id] === 0) out.push(id);
+    }
+    return out;
+  }
+}
+
 /** Adds documents in order; `finish` lays the postings out by term. */
 export class Bm25Builder {
   private readonly keys = new Growing();
@@ -71,31 +126,58 @@ export class Bm25Builder {
   private readonly lengths = new Growing();
   private readonly average: Float64Array;
   private count = 0;
-  private readonly counts = new Map<string, number>();
+  /** Per table id: its vocabulary id (-1 until first indexed), and its count in the current field. */
+  private vocabIds = new Int32Array(0);
+  private counts = new Uint32Array(0);
+  private readonly seen: number[] = [];
 
   constructor(
     private readonly vocab: Vocabulary,
     private readonly fields: number,
+    private readonly table: TermTable,
   ) {
     this.average = new Float64Array(fields);
   }
 
+  private room(size: number): void {
+    if (size <= this.counts.length) return;
+    const n = Math.max(size, this.counts.length * 2, 1024);
+    const ids = new Int32Array(n).fill(-1);
+    ids.set(this.vocabIds);
+    this.vocabIds = ids;
+    const counts = new Uint32Array(n);
+    counts.set(this.counts);
+    this.counts = counts;
+  }
+
   /**
-   * Adds the next document: its tokens field by field. A field's length counts every distinct
-   * token; only tokens `keep` accepts are indexed (stop words are counted, not indexed).
+   * Adds the next document: its tokens (`TermTable` ids) field by field. A field's length counts
+   * every distinct term; stop words are counted, not indexed.
    */
-  add(fieldTokens: readonly (readonly string[])[], keep: (token: string) => boolean = () => true): number {
+  add(fieldIds: readonly (readonly number[])[]): number {
     const doc = this.count++;
+    const { table, seen } = this;
+    this.room(table.terms.length);
+    const { counts, vocabIds } = this;
     for (let f = 0; f < this.fields; f++) {
-      const counts = this.counts;
-      counts.clear();
-      for (const t of fieldTokens[f] ?? []) counts.set(t, (counts.get(t) ?? 0) + 1);
-      const length = counts.size;
+      seen.length = 0;
+      for (const id of fieldIds[f] ?? []) {
+        if (counts[id] === 0) seen.push(id);
+        counts[id] = (counts[id] as number) + 1;
+      }
+      const length = seen.length;
       this.lengths.push(length);
       this.average[f] = ((this.average[f] as number) * doc + length) / (doc + 1);
-      for (const [t, n] of counts) {
-        if (!keep(t)) continue;
-        this.keys.push(this.vocab.add(t) * this.fields + f);
+      for (const id of seen) {
+        const n = counts[id] as number;
+        counts[id] = 0;
+        if (table.stop[id] === 1) continue;
+        let v = vocabIds[id] as number;
+        if (v < 0) {
+          v = this.vocab.add(table.terms[id] as string);
+          vocabIds[id] = v;
+        }
+        this.keys.push(v * this.fields + f);
         this.docs.push(doc);
         this.freqs.push(n);
       }
