@@ -1,6 +1,7 @@
 /**
  * One measurement of `npm run bench`, in its own process so that its peak memory is its own:
- * `node --import tsx bench-child.ts QUERIES.json MODE [DIR] [INDEX]` prints one JSON line.
+ * `node dist/src/tools/bench-child.js QUERIES.json MODE [DIR] [INDEX]` (compiled by `npm run build`;
+ * `node --import tsx src/tools/bench-child.ts ...` runs the sources) prints one JSON line.
  *   minisearch DIR   plain MiniSearch over the pack's files: YAML parse plus index
  *   build [DIR]      Dockhand: load and build the index (built-in packs, then DIR)
  *   saved DIR INDEX  Dockhand from the saved index INDEX: process start to first answer
@@ -8,8 +9,6 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import MiniSearch from "minisearch";
-import { parse as parseYaml } from "yaml";
 import { openKnowledge } from "../core/knowledge/open.ts";
 import { builtInPacks, dockhandVersion } from "../paths.ts";
 
@@ -40,6 +39,9 @@ function latency(run: (q: string) => unknown): { p50: number; p99: number; p99be
 const rssMb = () => process.resourceUsage().maxRSS / 1024;
 const out: Record<string, unknown> = { mode };
 if (mode === "minisearch" && dir) {
+  // Loaded here only: the Dockhand rows' start-up should not pay for them.
+  const { default: MiniSearch } = await import("minisearch");
+  const { parse: parseYaml } = await import("yaml");
   const t = performance.now();
   const docs = readdirSync(dir)
     .filter((f) => f.endsWith(".md"))
