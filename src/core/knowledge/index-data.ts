@@ -1,7 +1,9 @@
 import type { KnowledgeBase } from "./loader.ts";
-import { normalKey, normalTokens, surfaceTokens } from "./normalize.ts";
+import { endsInCommand, normalKey, normalTokens, rawTokens, surfaceOf, surfaceTokens } from "./normalize.ts";
 import { Bm25Builder, type Bm25Data, TermTable, Vocabulary } from "./postings.ts";
 import type { Entry } from "./schema.ts";
+import { sectionsSplitFrom } from "./sections.ts";
+import type { KeyLookup } from "./sorted-keys.ts";
 import { compoundsOf, isStopWord, searchTerm } from "./terms.ts";
 
 /** The fields of an entry that ranked search reads, and how much a match in each counts. */
@@ -14,10 +16,14 @@ export const TOPIC_FIELDS: Field[] = ["title", "aliases", "tags", "commands"];
 export const PASSAGE_BOOST = { heading: 2.5, text: 1, context: 0.5 };
 export const PASSAGE_FIELDS = Object.keys(PASSAGE_BOOST) as (keyof typeof PASSAGE_BOOST)[];
 
-export function fieldsOf(e: Entry): Record<Field, string> {
-  const compare = e.compare
+function compareText(e: Entry): string {
+  return e.compare
     ? [...e.compare.sides.map((s) => s.label), ...e.compare.rows.flatMap((r) => [r.aspect, ...r.values])].join(" ")
     : "";
+}
+
+export function fieldsOf(e: Entry): Record<Field, string> {
+  const compare = compareText(e);
   return {
     title: `${e.title} ${e.id.replace(/-/g, " ")}`,
     aliases: e.aliases.join(" ; "),
@@ -69,9 +75,31 @@ export interface IndexData {
   /** Words (as written) of the short fields, with how many entries use each, in order of first use. */
   shortTerms: [string, number][];
   /** Joined neighbouring words of titles and aliases and the words they join (`compoundsOf`). */
-  compounds: [string, string[]][];
+  compounds: KeyLookup<string[]>;
   /** Normalised id, title or alias → entry id (the first entry to claim a key keeps it). */
-  exact: [string, string][];
+  exact: KeyLookup<string>;
+}
+
+/**
+ * The surface tokens of each section (heading, text) and of the body field. A body that its
+ * sections were split from is, token for token, its preamble then their headings and texts: it is
+ * not tokenised a second time, unless a command line runs from one part into the next.
+ */
+function sectionTokens(e: Entry): { body: string[]; sections: [string[], string[]][] } {
+  const raw = e.sections.map((s): [string[], string[]] => [rawTokens(s.heading), rawTokens(s.text)]);
+  const sections = raw.map(([h, t]): [string[], string[]] => [surfaceOf(h), surfaceOf(t)]);
+  const compare = compareText(e);
+  const split = sectionsSplitFrom(e.sections);
+  if (split?.body === e.body) {
+    const preamble = rawTokens(split.preamble);
+    if (!endsInCommand(preamble) && raw.every(([h, t]) => !endsInCommand(h) && !endsInCommand(t))) {
+      const body = surfaceOf(preamble);
+      for (const [h, t] of sections) for (const part of [h, t]) for (const w of part) body.push(w);
+      for (const w of surfaceTokens(compare)) body.push(w);
+      return { body, sections };
+    }
+  }
+  return { body: surfaceTokens(`${e.body} ${compare}`), sections };
 }
 
 /**
@@ -97,7 +125,8 @@ export function buildIndexData(kb: KnowledgeBase): IndexData {
   const contentOf = (words: string[], ids: number[]) => words.filter((_, j) => table.stop[ids[j] as number] === 0);
   kb.entries.forEach((e, i) => {
     const f = fieldsOf(e);
-    const words = ENTRY_FIELDS.map((k) => surfaceTokens(f[k]));
+    const tokens = sectionTokens(e);
+    const words = ENTRY_FIELDS.map((k, n) => (n === body ? tokens.body : surfaceTokens(f[k])));
     const ids = words.map((ws) => table.ids(ws));
     entries.add(ids);
     if (table.terms.length > df.length) {
@@ -124,8 +153,8 @@ export function buildIndexData(kb: KnowledgeBase): IndexData {
       if (key && !exact.has(key)) exact.set(key, e.id);
     }
     const context = table.contentIds(surfaceTokens(e.title));
-    e.sections.forEach((s, j) => {
-      passages.add([table.contentIds(surfaceTokens(s.heading)), table.contentIds(surfaceTokens(s.text)), context]);
+    tokens.sections.forEach(([heading, text], j) => {
+      passages.add([table.contentIds(heading), table.contentIds(text), context]);
       passageOf.push(i, j);
     });
   });
@@ -142,6 +171,6 @@ export function buildIndexData(kb: KnowledgeBase): IndexData {
     passageOf: Uint32Array.from(passageOf),
     shortTerms: [...shortTerms],
     compounds: compoundsOf(phrases),
-    exact: [...exact],
+    exact,
   };
 }
