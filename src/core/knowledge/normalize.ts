@@ -163,8 +163,13 @@ export function normalTokens(text: string): string[] {
  * host.docker.internal or node:20 also yields its parts, so "ctrl p" meets "Ctrl-P".
  */
 export function surfaceTokens(text: string): string[] {
+  return surfaceOf(rawTokens(text));
+}
+
+/** `surfaceTokens` of tokens that `rawTokens` gave. */
+export function surfaceOf(raw: string[]): string[] {
   const out: string[] = [];
-  for (const c of canonicalCommands(rawTokens(text))) {
+  for (const c of canonicalCommands(raw)) {
     let expanded = EXPANSIONS.get(c);
     if (expanded === undefined) {
       expanded = expand(c);
@@ -174,6 +179,15 @@ export function surfaceTokens(text: string): string[] {
     for (const t of expanded) out.push(t);
   }
   return out;
+}
+
+/**
+ * True when `canonicalCommands` may read past the end of `raw` (a `docker` among its last two
+ * tokens): then `raw` and the tokens after it must be rewritten together.
+ */
+export function endsInCommand(raw: readonly string[]): boolean {
+  const n = raw.length;
+  return raw[n - 1] === "docker" || raw[n - 2] === "docker";
 }
 
 /** Memo of `expand`: a pack repeats its words many times, and each is expanded once. */
