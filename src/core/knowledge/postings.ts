@@ -312,11 +312,11 @@ export class Bm25Index {
         if (!again) matched[doc] = (matched[doc] as number) + 1;
       }
     });
-    const ranked = order
-      .map((doc, at) => ({ doc, at, score: (scores[doc] as number) * ((matched[doc] as number) || 1) }))
-      .sort((a, b) => b.score - a.score || a.at - b.at)
-      .slice(0, limit);
-    return ranked.map(({ doc, score }) => ({ doc, score, ...this.explain(doc, terms, ids) }));
+    return topDocs(order, scores, matched, limit).map(({ doc, score }) => ({
+      doc,
+      score,
+      ...this.explain(doc, terms, ids),
+    }));
   }
 
   /** Which query terms matched `doc`, and in which fields (only for the few documents returned). */
@@ -341,6 +341,31 @@ export class Bm25Index {
     });
     return { queryTerms, match };
   }
+}
+
+/**
+ * The best `limit` of `order` by score (the sum multiplied by the number of terms matched), ties
+ * in the order met: what sorting them all and keeping the first `limit` gives, without sorting
+ * the tens of thousands of documents a common word reaches.
+ */
+function topDocs(
+  order: readonly number[],
+  scores: Float64Array,
+  matched: Uint16Array,
+  limit: number,
+): { doc: number; score: number }[] {
+  const top: { doc: number; score: number }[] = [];
+  if (limit <= 0) return top;
+  for (const doc of order) {
+    const score = (scores[doc] as number) * ((matched[doc] as number) || 1);
+    if (top.length === limit && !(score > (top[limit - 1] as { score: number }).score)) continue;
+    // After every kept document with at least this score: those were met first.
+    let at = top.length;
+    while (at > 0 && (top[at - 1] as { score: number }).score < score) at--;
+    top.splice(at, 0, { doc, score });
+    if (top.length > limit) top.pop();
+  }
+  return top;
 }
 
 /** Binary search in the sorted slice `a[from..to)`. */
