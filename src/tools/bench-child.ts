@@ -37,12 +37,18 @@ function latency(run: (q: string) => unknown): { p50: number; p99: number; p99be
 }
 
 const rssMb = () => process.resourceUsage().maxRSS / 1024;
+/** CPU time (all threads) since `from`: on a machine shared with other work, steadier than the clock. */
+const cpuMs = (from: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1000;
+};
 const out: Record<string, unknown> = { mode };
 if (mode === "minisearch" && dir) {
   // Loaded here only: the Dockhand rows' start-up should not pay for them.
   const { default: MiniSearch } = await import("minisearch");
   const { parse: parseYaml } = await import("yaml");
   const t = performance.now();
+  const cpu = process.cpuUsage();
   const docs = readdirSync(dir)
     .filter((f) => f.endsWith(".md"))
     .map((f) => {
@@ -61,6 +67,7 @@ if (mode === "minisearch" && dir) {
   const mini = new MiniSearch({ fields: ["title", "aliases", "tags", "summary", "body"], storeFields: [] });
   mini.addAll(docs);
   out.buildMs = performance.now() - t;
+  out.buildCpuMs = cpuMs(cpu);
   out.rssAfterBuildMb = rssMb();
   Object.assign(
     out,
@@ -69,6 +76,7 @@ if (mode === "minisearch" && dir) {
   out.entries = docs.length;
 } else if (mode === "build" || mode === "saved") {
   const t = performance.now();
+  const cpu = process.cpuUsage();
   const opened = openKnowledge([...builtInPacks, ...(dir ? [dir] : [])], {
     version: dockhandVersion,
     ...(mode === "saved" ? { indexPath } : {}),
@@ -77,7 +85,9 @@ if (mode === "minisearch" && dir) {
   if (!search) throw new Error(`the pack has problems: ${opened.problems.length}`);
   search.search("volumes vs bind mounts");
   out.firstAnswerMs = process.uptime() * 1000;
+  out.firstAnswerCpuMs = cpuMs({ user: 0, system: 0 });
   out.buildMs = performance.now() - t;
+  out.buildCpuMs = cpuMs(cpu);
   out.source = opened.source;
   out.rssAfterBuildMb = rssMb();
   Object.assign(

@@ -8,7 +8,9 @@ import { writeDocsTree } from "./docs-tree.ts";
 
 interface Measured {
   buildMs: number;
+  buildCpuMs: number;
   firstAnswerMs?: number;
+  firstAnswerCpuMs?: number;
   peakRssMb: number;
   p50: number;
   p99: number;
@@ -89,9 +91,10 @@ export function runPackBench(kb: KnowledgeBase, queries: string[], shared: strin
       const saved = measure(queryFile, "saved", synth, indexFile);
       row(label, "dockhand saved index", saved);
       console.log(
-        `\n  build / minisearch parse+index: ${(built.buildMs / mini.buildMs).toFixed(2)}x (target ≤ 1.3x); ` +
+        `\n  build / minisearch parse+index: ${(built.buildMs / mini.buildMs).toFixed(2)}x (target ≤ 1.3x; in CPU time ` +
+          `${(built.buildCpuMs / mini.buildCpuMs).toFixed(2)}x: ${f(built.buildCpuMs)} / ${f(mini.buildCpuMs)} ms); ` +
           `\`dockhand index\` (build and write): ${f(indexMs)} ms; saved index: first answer ${f(saved.firstAnswerMs)} ms ` +
-          `(target ≤ 2000), peak RSS ${f(saved.peakRssMb)} MB (target ≤ 300); p99 ${f(built.p99, 2)} ms, best-of-3 ${f(built.p99best, 2)} ms (target ≤ 10)`,
+          `(target ≤ 2000; CPU time ${f(saved.firstAnswerCpuMs)} ms), peak RSS ${f(saved.peakRssMb)} MB (target ≤ 300); p99 ${f(built.p99, 2)} ms, best-of-3 ${f(built.p99best, 2)} ms (target ≤ 10)`,
       );
     } else {
       console.log(`  (${generator} not found: the synthetic 10,000-entry rows are skipped)`);
