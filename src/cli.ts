@@ -52,7 +52,7 @@ async function lint(args: string[]): Promise<number> {
   // A team's pack is checked on top of the built-in ones, as Dockhand loads it: its entries may
   // refer to built-in entries, and its ids and aliases must not clash with them.
   const dirs = [...builtInPacks, ...args.filter((a) => !builtInPacks.includes(resolve(a)))];
-  const { kb, problems } = loadKnowledge(dirs);
+  const { kb, problems } = loadKnowledge(dirs, process.cwd(), "full");
   for (const p of problems) console.error(formatProblem(p));
   const failing = problems.filter((p) => !p.warning);
   if (failing.length > 0) {

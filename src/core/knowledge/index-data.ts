@@ -1,7 +1,9 @@
 import type { KnowledgeBase } from "./loader.ts";
-import { normalKey, normalTokens, surfaceTokens } from "./normalize.ts";
-import { Bm25Builder, type Bm25Data, Vocabulary } from "./postings.ts";
+import { endsInCommand, normalKey, normalTokens, rawTokens, surfaceOf, surfaceTokens } from "./normalize.ts";
+import { Bm25Builder, type Bm25Data, TermTable, Vocabulary } from "./postings.ts";
 import type { Entry } from "./schema.ts";
+import { sectionsSplitFrom } from "./sections.ts";
+import type { KeyLookup } from "./sorted-keys.ts";
 import { compoundsOf, isStopWord, searchTerm } from "./terms.ts";
 
 /** The fields of an entry that ranked search reads, and how much a match in each counts. */
@@ -14,10 +16,14 @@ export const TOPIC_FIELDS: Field[] = ["title", "aliases", "tags", "commands"];
 export const PASSAGE_BOOST = { heading: 2.5, text: 1, context: 0.5 };
 export const PASSAGE_FIELDS = Object.keys(PASSAGE_BOOST) as (keyof typeof PASSAGE_BOOST)[];
 
-export function fieldsOf(e: Entry): Record<Field, string> {
-  const compare = e.compare
+function compareText(e: Entry): string {
+  return e.compare
     ? [...e.compare.sides.map((s) => s.label), ...e.compare.rows.flatMap((r) => [r.aspect, ...r.values])].join(" ")
     : "";
+}
+
+export function fieldsOf(e: Entry): Record<Field, string> {
+  const compare = compareText(e);
   return {
     title: `${e.title} ${e.id.replace(/-/g, " ")}`,
     aliases: e.aliases.join(" ; "),
@@ -69,32 +75,76 @@ export interface IndexData {
   /** Words (as written) of the short fields, with how many entries use each, in order of first use. */
   shortTerms: [string, number][];
   /** Joined neighbouring words of titles and aliases and the words they join (`compoundsOf`). */
-  compounds: [string, string[]][];
+  compounds: KeyLookup<string[]>;
   /** Normalised id, title or alias → entry id (the first entry to claim a key keeps it). */
-  exact: [string, string][];
+  exact: KeyLookup<string>;
 }
 
-/** Builds the index data of `kb`, tokenising each field once. */
+/**
+ * The surface tokens of each section (heading, text) and of the body field. A body that its
+ * sections were split from is, token for token, its preamble then their headings and texts: it is
+ * not tokenised a second time, unless a command line runs from one part into the next.
+ */
+function sectionTokens(e: Entry): { body: string[]; sections: [string[], string[]][] } {
+  const raw = e.sections.map((s): [string[], string[]] => [rawTokens(s.heading), rawTokens(s.text)]);
+  const sections = raw.map(([h, t]): [string[], string[]] => [surfaceOf(h), surfaceOf(t)]);
+  const compare = compareText(e);
+  const split = sectionsSplitFrom(e.sections);
+  if (split?.body === e.body) {
+    const preamble = rawTokens(split.preamble);
+    if (!endsInCommand(preamble) && raw.every(([h, t]) => !endsInCommand(h) && !endsInCommand(t))) {
+      const body = surfaceOf(preamble);
+      for (const [h, t] of sections) for (const part of [h, t]) for (const w of part) body.push(w);
+      for (const w of surfaceTokens(compare)) body.push(w);
+      return { body, sections };
+    }
+  }
+  return { body: surfaceTokens(`${e.body} ${compare}`), sections };
+}
+
+/**
+ * Builds the index data of `kb`. Each field is tokenised once; each distinct word is stemmed,
+ * looked up and judged a stop word once for the whole build (`TermTable`), so that the work per
+ * token is one map lookup.
+ */
 export function buildIndexData(kb: KnowledgeBase): IndexData {
   const vocab = new Vocabulary();
-  const entries = new Bm25Builder(vocab, ENTRY_FIELDS.length);
-  const passages = new Bm25Builder(vocab, PASSAGE_FIELDS.length);
+  const table = new TermTable(searchTerm, isStopWord);
+  const entries = new Bm25Builder(vocab, ENTRY_FIELDS.length, table);
+  const passages = new Bm25Builder(vocab, PASSAGE_FIELDS.length, table);
   const passageOf: number[] = [];
-  const df = new Map<string, number>();
+  /** Per table id: how many entries use the term, and the last entry that counted it. */
+  let df = new Uint32Array(1024);
+  let counted = new Int32Array(1024).fill(-1);
   const shortTerms = new Map<string, number>();
   const phrases: string[][] = [];
   const exact = new Map<string, string>();
-  const keep = (t: string) => !isStopWord(t);
+  const topicFields = TOPIC_FIELDS.map((k) => ENTRY_FIELDS.indexOf(k));
+  const summary = ENTRY_FIELDS.indexOf("summary");
+  const body = ENTRY_FIELDS.indexOf("body");
+  const contentOf = (words: string[], ids: number[]) => words.filter((_, j) => table.stop[ids[j] as number] === 0);
   kb.entries.forEach((e, i) => {
     const f = fieldsOf(e);
-    const words = ENTRY_FIELDS.map((k) => surfaceTokens(f[k]));
-    const terms = words.map((ws) => ws.map(searchTerm));
-    entries.add(terms, keep);
-    const content = (k: number) => (words[k] as string[]).filter((_, j) => keep((terms[k] as string[])[j] as string));
-    const topicWords = new Set(TOPIC_FIELDS.flatMap((k) => content(ENTRY_FIELDS.indexOf(k))));
-    const all = new Set([...topicWords, ...content(ENTRY_FIELDS.indexOf("summary"))].map(searchTerm));
-    for (const t of terms[ENTRY_FIELDS.indexOf("body")] as string[]) if (keep(t)) all.add(t);
-    for (const t of all) df.set(t, (df.get(t) ?? 0) + 1);
+    const tokens = sectionTokens(e);
+    const words = ENTRY_FIELDS.map((k, n) => (n === body ? tokens.body : surfaceTokens(f[k])));
+    const ids = words.map((ws) => table.ids(ws));
+    entries.add(ids);
+    if (table.terms.length > df.length) {
+      const grownDf = new Uint32Array(table.terms.length * 2);
+      grownDf.set(df);
+      df = grownDf;
+      const grownCounted = new Int32Array(table.terms.length * 2).fill(-1);
+      grownCounted.set(counted);
+      counted = grownCounted;
+    }
+    const topicWords = new Set(topicFields.flatMap((k) => contentOf(words[k] as string[], ids[k] as number[])));
+    const count = (id: number) => {
+      if (counted[id] === i || table.stop[id] === 1) return;
+      counted[id] = i;
+      df[id] = (df[id] as number) + 1;
+    };
+    for (const w of topicWords) count(table.id(w));
+    for (const k of [summary, body]) for (const id of ids[k] as number[]) count(id);
     for (const w of topicWords) shortTerms.set(w, (shortTerms.get(w) ?? 0) + 1);
     for (const a of [e.title, ...e.aliases]) phrases.push(normalTokens(a));
     // A reference file's title ("Overview", "Setup") names no topic of its own: found by id only.
@@ -102,15 +152,17 @@ export function buildIndexData(kb: KnowledgeBase): IndexData {
       const key = normalKey(name);
       if (key && !exact.has(key)) exact.set(key, e.id);
     }
-    const context = termWords(e.title).map((t) => t.term);
-    e.sections.forEach((s, j) => {
-      passages.add([termWords(s.heading).map((t) => t.term), termWords(s.text).map((t) => t.term), context]);
+    const context = table.contentIds(surfaceTokens(e.title));
+    tokens.sections.forEach(([heading, text], j) => {
+      passages.add([table.contentIds(heading), table.contentIds(text), context]);
       passageOf.push(i, j);
     });
   });
-  for (const t of df.keys()) vocab.add(t);
   const counts = new Uint32Array(vocab.size);
-  for (const [t, n] of df) counts[vocab.add(t)] = n;
+  for (let id = 0; id < table.terms.length; id++) {
+    const n = df[id] ?? 0;
+    if (n > 0) counts[vocab.add(table.terms[id] as string)] = n;
+  }
   return {
     vocab,
     df: counts,
@@ -119,6 +171,6 @@ export function buildIndexData(kb: KnowledgeBase): IndexData {
     passageOf: Uint32Array.from(passageOf),
     shortTerms: [...shortTerms],
     compounds: compoundsOf(phrases),
-    exact: [...exact],
+    exact,
   };
 }

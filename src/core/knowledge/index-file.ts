@@ -5,6 +5,7 @@ import type { KnowledgeBase } from "./loader.ts";
 import { type Bm25Data, Vocabulary } from "./postings.ts";
 import type { Entry, Track } from "./schema.ts";
 import { parseSections } from "./sections.ts";
+import { type PackedStrings, packStrings, SortedKeys, sortedPairs, unpackString } from "./sorted-keys.ts";
 
 /**
  * The saved search index: one file holding the knowledge base and its index, so that a restart
@@ -15,7 +16,7 @@ import { parseSections } from "./sections.ts";
  */
 const MAGIC = "DHINDEX1";
 /** Bumped whenever the layout or what the arrays mean changes. */
-export const INDEX_FORMAT = 1;
+export const INDEX_FORMAT = 2;
 
 /** Entry fields read for every entry at start-up (autocomplete, comparisons, exact lookups). */
 const EAGER = ["id", "title", "aliases", "tags", "related", "file", "pack", "overrides", "compare"] as const;
@@ -67,14 +68,22 @@ export function writeIndexFile(
     blobOffsets[i + 1] = at;
   });
   const position = new Map(kb.entries.map((e, i) => [e.id, i]));
+  // Sorted by their bytes, so that a loaded index searches them where they lie (`SortedKeys`).
+  const compounds = sortedPairs(data.compounds);
+  const exact = sortedPairs(data.exact);
+  const compoundWords = packStrings(compounds.values.map((words) => words.join(" ")));
   const text = (lines: string[]) => Buffer.from(lines.join("\n"), "utf8");
   const parts: [string, Part][] = [
     ["vocab", text(data.vocab.terms)],
     ["shortWords", text(data.shortTerms.map(([w]) => w))],
     ["shortCounts", Uint32Array.from(data.shortTerms, ([, n]) => n)],
-    ["compounds", text(data.compounds.map(([joined, words]) => `${joined} ${words.join(" ")}`))],
-    ["exactKeys", text(data.exact.map(([k]) => k))],
-    ["exactEntries", Uint32Array.from(data.exact, ([, id]) => position.get(id) ?? 0)],
+    ["compoundKeys", compounds.keys.text],
+    ["compoundStarts", compounds.keys.starts],
+    ["compoundWords", compoundWords.text],
+    ["compoundWordStarts", compoundWords.starts],
+    ["exactKeys", exact.keys.text],
+    ["exactStarts", exact.keys.starts],
+    ["exactEntries", Uint32Array.from(exact.values, (id) => position.get(id) ?? 0)],
     ["df", data.df],
     ...bm25Parts("entries", data.entries),
     ...bm25Parts("passages", data.passages),
@@ -252,6 +261,11 @@ function readOpen(fd: number, stamp: { key: string; version: string }): { kb: Kn
   };
   const shortCounts = part("shortCounts") as Uint32Array;
   const exactEntries = part("exactEntries") as Uint32Array;
+  const packed = (text: string, starts: string): PackedStrings => ({
+    text: part(text) as Buffer,
+    starts: part(starts) as Uint32Array,
+  });
+  const compoundWords = packed("compoundWords", "compoundWordStarts");
   const data: IndexData = {
     vocab: new Vocabulary(lines("vocab")),
     df: part("df") as Uint32Array,
@@ -259,11 +273,13 @@ function readOpen(fd: number, stamp: { key: string; version: string }): { kb: Kn
     passages: bm25("passages", header.bm25.passages),
     passageOf: part("passageOf") as Uint32Array,
     shortTerms: lines("shortWords").map((w, i) => [w, shortCounts[i] as number]),
-    compounds: lines("compounds").map((line) => {
-      const [joined, ...words] = line.split(" ");
-      return [joined as string, words];
-    }),
-    exact: lines("exactKeys").map((k, i) => [k, header.entries[exactEntries[i] as number]?.id as string]),
+    compounds: new SortedKeys(packed("compoundKeys", "compoundStarts"), (i) =>
+      unpackString(compoundWords, i).split(" "),
+    ),
+    exact: new SortedKeys(
+      packed("exactKeys", "exactStarts"),
+      (i) => header.entries[exactEntries[i] as number]?.id as string,
+    ),
   };
   const offsets = part("blobOffsets") as Uint32Array;
   const blobStart = start + blobsAt;

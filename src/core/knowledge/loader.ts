@@ -6,6 +6,7 @@ import { type Problem, zodProblems } from "./problems.ts";
 import { loadReferencePack, MAX_PACK_FILES, PACK_FILE } from "./reference.ts";
 import { type Entry, frontmatterSchema, type Track, trackSchema } from "./schema.ts";
 import { parseSections, SECTION_MAX, type Section } from "./sections.ts";
+import { parseYamlFast } from "./simple-yaml.ts";
 import type { KnowledgeBase } from "./types.ts";
 
 export type { KnowledgeBase } from "./types.ts";
@@ -34,15 +35,29 @@ function yamlProblem(file: string, err: unknown, lineOffset = 0): Problem {
 
 const FRONTMATTER = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/;
 
+/**
+ * How YAML is read: "fast" reads the plain YAML of knowledge files itself and hands anything else
+ * to the full parser; "full" always uses the full parser (`dockhand lint`, so that it judges
+ * every file by the YAML specification alone).
+ */
+export type YamlMode = "fast" | "full";
+
+const yamlReader = (mode: YamlMode) => (mode === "full" ? parseYaml : parseYamlFast);
+
 /** Parses one entry file; returns the entry or the problems that stop it loading. */
-export function parseEntryFile(text: string, file: string, pack: string): { entry?: Entry; problems: Problem[] } {
+export function parseEntryFile(
+  text: string,
+  file: string,
+  pack: string,
+  yaml: YamlMode = "fast",
+): { entry?: Entry; problems: Problem[] } {
   const match = FRONTMATTER.exec(text.replace(/^\ufeff/, ""));
   if (!match) {
     return { problems: [{ file, message: "must start with YAML frontmatter between --- lines" }] };
   }
   let data: unknown;
   try {
-    data = parseYaml(match[1] ?? "");
+    data = yamlReader(yaml)(match[1] ?? "");
   } catch (err) {
     // The frontmatter starts on the line after the opening ---.
     return { problems: [yamlProblem(file, err, 1)] };
@@ -86,10 +101,15 @@ function sectionsOf(body: string, file: string): { sections: Section[]; problems
   return { sections, problems };
 }
 
-export function parseTrackFile(text: string, file: string, pack: string): { track?: Track; problems: Problem[] } {
+export function parseTrackFile(
+  text: string,
+  file: string,
+  pack: string,
+  yaml: YamlMode = "fast",
+): { track?: Track; problems: Problem[] } {
   let data: unknown;
   try {
-    data = parseYaml(text.replace(/^\ufeff/, ""));
+    data = yamlReader(yaml)(text.replace(/^\ufeff/, ""));
   } catch (err) {
     return { problems: [yamlProblem(file, err)] };
   }
@@ -114,7 +134,7 @@ function listFiles(dir: string): string[] {
  * `tracks/` subdirectory). A later pack may add entries and tracks; it may replace an earlier one
  * with the same id only when that entry or track says `overrides: true`.
  */
-export function loadKnowledge(dirs: string[], cwd = process.cwd()): LoadResult {
+export function loadKnowledge(dirs: string[], cwd = process.cwd(), yaml: YamlMode = "fast"): LoadResult {
   const problems: Problem[] = [];
   const byId = new Map<string, Entry>();
   const tracks = new Map<string, Track>();
@@ -166,11 +186,11 @@ export function loadKnowledge(dirs: string[], cwd = process.cwd()): LoadResult {
         continue;
       }
       if (isEntry) {
-        const { entry, problems: found } = parseEntryFile(text, file, pack);
+        const { entry, problems: found } = parseEntryFile(text, file, pack, yaml);
         problems.push(...found);
         if (entry) layer(byId, entry, problems, "entry");
       } else {
-        const { track, problems: found } = parseTrackFile(text, file, pack);
+        const { track, problems: found } = parseTrackFile(text, file, pack, yaml);
         problems.push(...found);
         if (track) layer(tracks, track, problems, "track");
       }

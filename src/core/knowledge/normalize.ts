@@ -53,8 +53,22 @@ const FLAG_SYNONYMS = new Map<string, string>(
   }),
 );
 
+// For text that is all ASCII (nearly every pack's), the same tokens without Unicode classes:
+// NFKC leaves ASCII as it is and the characters the general path drops or replaces are not ASCII.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: any character outside ASCII
+const NOT_ASCII = /[^\x00-\x7f]/;
+const ASCII_TOKEN = /--?[a-z0-9][a-z0-9-]*|[a-z0-9](?:[a-z0-9._:/-]*[a-z0-9])?/g;
+
 /** Lower-cases and splits text into tokens, without stemming. */
 export function rawTokens(text: string): string[] {
+  if (!NOT_ASCII.test(text)) {
+    const ascii = text
+      .toLowerCase()
+      .replace(/([a-z0-9])'([a-z0-9])/g, "$1$2")
+      .replace(/[`'"]/g, " ")
+      .replace(/docker-compose/g, "docker compose");
+    return ascii.match(ASCII_TOKEN) ?? [];
+  }
   const folded = text
     .normalize("NFKC")
     .toLowerCase()
@@ -149,8 +163,13 @@ export function normalTokens(text: string): string[] {
  * host.docker.internal or node:20 also yields its parts, so "ctrl p" meets "Ctrl-P".
  */
 export function surfaceTokens(text: string): string[] {
+  return surfaceOf(rawTokens(text));
+}
+
+/** `surfaceTokens` of tokens that `rawTokens` gave. */
+export function surfaceOf(raw: string[]): string[] {
   const out: string[] = [];
-  for (const c of canonicalCommands(rawTokens(text))) {
+  for (const c of canonicalCommands(raw)) {
     let expanded = EXPANSIONS.get(c);
     if (expanded === undefined) {
       expanded = expand(c);
@@ -160,6 +179,15 @@ export function surfaceTokens(text: string): string[] {
     for (const t of expanded) out.push(t);
   }
   return out;
+}
+
+/**
+ * True when `canonicalCommands` may read past the end of `raw` (a `docker` among its last two
+ * tokens): then `raw` and the tokens after it must be rewritten together.
+ */
+export function endsInCommand(raw: readonly string[]): boolean {
+  const n = raw.length;
+  return raw[n - 1] === "docker" || raw[n - 2] === "docker";
 }
 
 /** Memo of `expand`: a pack repeats its words many times, and each is expanded once. */

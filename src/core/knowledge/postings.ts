@@ -63,6 +63,61 @@ class Growing {
   }
 }
 
+/**
+ * Dense ids for the terms a build meets, stop words included, with what the builders need to know
+ * of each: so that a token costs one lookup of its word, whatever it is then used for.
+ */
+export class TermTable {
+  private readonly byWord = new Map<string, number>();
+  private readonly byTerm = new Map<string, number>();
+  readonly terms: string[] = [];
+  /** 1 for a stop word: counted in a field's length, not indexed. */
+  stop = new Uint8Array(1024);
+
+  constructor(
+    private readonly termOf: (word: string) => string,
+    private readonly isStop: (term: string) => boolean,
+  ) {}
+
+  /** The id of the term of `word` (a surface token). */
+  id(word: string): number {
+    let id = this.byWord.get(word);
+    if (id === undefined) {
+      const term = this.termOf(word);
+      id = this.byTerm.get(term);
+      if (id === undefined) {
+        id = this.terms.length;
+        this.terms.push(term);
+        this.byTerm.set(term, id);
+        if (id === this.stop.length) {
+          const next = new Uint8Array(id * 2);
+          next.set(this.stop);
+          this.stop = next;
+        }
+        this.stop[id] = this.isStop(term) ? 1 : 0;
+      }
+      this.byWord.set(word, id);
+    }
+    return id;
+  }
+
+  ids(words: readonly string[]): number[] {
+    const out = new Array<number>(words.length);
+    for (let i = 0; i < words.length; i++) out[i] = this.id(words[i] as string);
+    return out;
+  }
+
+  /** `ids` without the stop words. */
+  contentIds(words: readonly string[]): number[] {
+    const out: number[] = [];
+    for (const w of words) {
+      const id = this.id(w);
+      if (this.stop[id] === 0) out.push(id);
+    }
+    return out;
+  }
+}
+
 /** Adds documents in order; `finish` lays the postings out by term. */
 export class Bm25Builder {
   private readonly keys = new Growing();
@@ -71,31 +126,58 @@ export class Bm25Builder {
   private readonly lengths = new Growing();
   private readonly average: Float64Array;
   private count = 0;
-  private readonly counts = new Map<string, number>();
+  /** Per table id: its vocabulary id (-1 until first indexed), and its count in the current field. */
+  private vocabIds = new Int32Array(0);
+  private counts = new Uint32Array(0);
+  private readonly seen: number[] = [];
 
   constructor(
     private readonly vocab: Vocabulary,
     private readonly fields: number,
+    private readonly table: TermTable,
   ) {
     this.average = new Float64Array(fields);
   }
 
+  private room(size: number): void {
+    if (size <= this.counts.length) return;
+    const n = Math.max(size, this.counts.length * 2, 1024);
+    const ids = new Int32Array(n).fill(-1);
+    ids.set(this.vocabIds);
+    this.vocabIds = ids;
+    const counts = new Uint32Array(n);
+    counts.set(this.counts);
+    this.counts = counts;
+  }
+
   /**
-   * Adds the next document: its tokens field by field. A field's length counts every distinct
-   * token; only tokens `keep` accepts are indexed (stop words are counted, not indexed).
+   * Adds the next document: its tokens (`TermTable` ids) field by field. A field's length counts
+   * every distinct term; stop words are counted, not indexed.
    */
-  add(fieldTokens: readonly (readonly string[])[], keep: (token: string) => boolean = () => true): number {
+  add(fieldIds: readonly (readonly number[])[]): number {
     const doc = this.count++;
+    const { table, seen } = this;
+    this.room(table.terms.length);
+    const { counts, vocabIds } = this;
     for (let f = 0; f < this.fields; f++) {
-      const counts = this.counts;
-      counts.clear();
-      for (const t of fieldTokens[f] ?? []) counts.set(t, (counts.get(t) ?? 0) + 1);
-      const length = counts.size;
+      seen.length = 0;
+      for (const id of fieldIds[f] ?? []) {
+        if (counts[id] === 0) seen.push(id);
+        counts[id] = (counts[id] as number) + 1;
+      }
+      const length = seen.length;
       this.lengths.push(length);
       this.average[f] = ((this.average[f] as number) * doc + length) / (doc + 1);
-      for (const [t, n] of counts) {
-        if (!keep(t)) continue;
-        this.keys.push(this.vocab.add(t) * this.fields + f);
+      for (const id of seen) {
+        const n = counts[id] as number;
+        counts[id] = 0;
+        if (table.stop[id] === 1) continue;
+        let v = vocabIds[id] as number;
+        if (v < 0) {
+          v = this.vocab.add(table.terms[id] as string);
+          vocabIds[id] = v;
+        }
+        this.keys.push(v * this.fields + f);
         this.docs.push(doc);
         this.freqs.push(n);
       }
@@ -230,11 +312,11 @@ export class Bm25Index {
         if (!again) matched[doc] = (matched[doc] as number) + 1;
       }
     });
-    const ranked = order
-      .map((doc, at) => ({ doc, at, score: (scores[doc] as number) * ((matched[doc] as number) || 1) }))
-      .sort((a, b) => b.score - a.score || a.at - b.at)
-      .slice(0, limit);
-    return ranked.map(({ doc, score }) => ({ doc, score, ...this.explain(doc, terms, ids) }));
+    return topDocs(order, scores, matched, limit).map(({ doc, score }) => ({
+      doc,
+      score,
+      ...this.explain(doc, terms, ids),
+    }));
   }
 
   /** Which query terms matched `doc`, and in which fields (only for the few documents returned). */
@@ -259,6 +341,31 @@ export class Bm25Index {
     });
     return { queryTerms, match };
   }
+}
+
+/**
+ * The best `limit` of `order` by score (the sum multiplied by the number of terms matched), ties
+ * in the order met: what sorting them all and keeping the first `limit` gives, without sorting
+ * the tens of thousands of documents a common word reaches.
+ */
+function topDocs(
+  order: readonly number[],
+  scores: Float64Array,
+  matched: Uint16Array,
+  limit: number,
+): { doc: number; score: number }[] {
+  const top: { doc: number; score: number }[] = [];
+  if (limit <= 0) return top;
+  for (const doc of order) {
+    const score = (scores[doc] as number) * ((matched[doc] as number) || 1);
+    if (top.length === limit && !(score > (top[limit - 1] as { score: number }).score)) continue;
+    // After every kept document with at least this score: those were met first.
+    let at = top.length;
+    while (at > 0 && (top[at - 1] as { score: number }).score < score) at--;
+    top.splice(at, 0, { doc, score });
+    if (top.length > limit) top.pop();
+  }
+  return top;
 }
 
 /** Binary search in the sorted slice `a[from..to)`. */

@@ -186,7 +186,7 @@ function docOf(e: Entry): Doc {
 /** The tiered search over a knowledge base: exact → comparison → ranked → abstain. */
 export class SearchIndex {
   private readonly bm25: Bm25Index;
-  private readonly exact: Map<string, string>;
+  private readonly exact: IndexData["exact"];
   private readonly docs = new Map<string, Doc>();
   private readonly vocab: IndexData["vocab"];
   private readonly df: Uint32Array;
@@ -205,7 +205,7 @@ export class SearchIndex {
     this.vocab = data.vocab;
     this.df = data.df;
     this.bm25 = new Bm25Index(data.entries, data.vocab, ENTRY_FIELDS);
-    this.exact = new Map(data.exact);
+    this.exact = data.exact;
     for (const [w] of data.shortTerms) {
       const shown = this.shown.get(searchTerm(w));
       if (shown === undefined || w.length < shown.length) this.shown.set(searchTerm(w), w);

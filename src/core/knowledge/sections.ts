@@ -54,7 +54,20 @@ export function parseSections(body: string): ParsedBody {
     else preamble.push(line);
   }
   close();
-  return { sections, preamble: preamble.join("\n").trim(), otherHeadings };
+  const parsed = { sections, preamble: preamble.join("\n").trim(), otherHeadings };
+  splitFrom.set(sections, { body, preamble: parsed.preamble });
+  return parsed;
+}
+
+/** The body, and its preamble, that each list of sections `parseSections` made was split from. */
+const splitFrom = new WeakMap<Section[], { body: string; preamble: string }>();
+
+/**
+ * The body `sections` were split from by `parseSections`, and the text before its first heading:
+ * that body is, token for token, its preamble then each section's heading and text.
+ */
+export function sectionsSplitFrom(sections: Section[]): { body: string; preamble: string } | undefined {
+  return splitFrom.get(sections);
 }
 
 /** A heading as GitHub makes its anchor: lower case, punctuation dropped, spaces to hyphens. */

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { searchStem, stem } from "./normalize.ts";
+import type { KeyLookup } from "./sorted-keys.ts";
 
 // Words that carry no topic in a chat question. They are dropped before ranking, so that
 // "how do I ..." and "what is the ..." neither help nor hurt an entry.
@@ -151,7 +152,7 @@ export interface Correction {
 }
 
 /** Two neighbouring words of a title or alias, joined ("bindmount"), and the words they join. */
-export function compoundsOf(phrases: Iterable<string[]>): [string, string[]][] {
+export function compoundsOf(phrases: Iterable<string[]>): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const tokens of phrases) {
     for (let i = 0; i + 1 < tokens.length; i++) {
@@ -160,7 +161,7 @@ export function compoundsOf(phrases: Iterable<string[]>): [string, string[]][] {
       if (a.length >= 3 && b.length >= 3 && !a.startsWith("-") && !b.startsWith("-")) out.set(stem(a + b), [a, b]);
     }
   }
-  return [...out];
+  return out;
 }
 
 /**
@@ -172,7 +173,6 @@ export class TermCorrector {
   /** Candidate words by first letter and length ("d6": docker, deploy...). */
   private readonly buckets = new Map<string, string[]>();
   private readonly rank = new Map<string, number>();
-  private readonly compounds = new Map<string, string[]>();
   private readonly cache = new Map<string, Correction | null>();
 
   /**
@@ -183,7 +183,7 @@ export class TermCorrector {
   constructor(
     private readonly vocabulary: { has(term: string): boolean },
     shortTerms: ReadonlyMap<string, number>,
-    compounds: Iterable<[string, string[]]>,
+    private readonly compounds: KeyLookup<string[]>,
   ) {
     const words = [...shortTerms.keys(), ...STOP_WORDS.filter((w) => w.length >= 6)].filter(
       (t) => t.length >= 4 && !t.startsWith("-") && !/[\d._:/]/.test(t),
@@ -195,7 +195,6 @@ export class TermCorrector {
       this.buckets.set(key, list);
       this.rank.set(w, shortTerms.get(w) ?? 0);
     }
-    for (const [joined, parts] of compounds) this.compounds.set(joined, parts);
   }
 
   /** True for a word (as written) of the packs' short fields. */
