@@ -142,6 +142,7 @@ export async function start(io: Io) {
       log,
       clock,
       metrics,
+      owner,
     });
   } catch (err) {
     await closeAll().catch(() => undefined);
@@ -322,12 +323,14 @@ async function startPlatforms(o: {
   log: Logger;
   clock: Clock;
   metrics: Metrics;
+  /** Names this process on the claims it holds. */
+  owner: string;
 }): Promise<void> {
   const { config, dispatcher, store, log, clock } = o;
   const s = config.slack;
   const d = config.discord;
-  const welcome = (m: Member, channelId?: string) =>
-    o.onboarding.welcome({ ...m, userName: cleanText(m.userName) }, channelId).then(() => undefined);
+  const welcome = (m: Member, channelId?: string, w?: { tag: string }) =>
+    o.onboarding.welcome({ ...m, userName: cleanText(m.userName) }, channelId, w).then(() => undefined);
   if (o.wanted.slack && s.botToken) {
     const { startSlack } = await import("./adapters/slack/lifecycle.ts");
     try {
@@ -359,13 +362,16 @@ async function startPlatforms(o: {
       dispatcher,
       events: store,
       log,
-      clock,
+      owner: o.owner,
+      leaseMs: config.scheduler.leaseMs,
       token: d.token,
       applicationId: d.applicationId,
       ...(d.apiUrl ? { apiUrl: d.apiUrl } : {}),
       graceMs: config.quiz.graceMs,
       telemetry: o.metrics,
-      ...(config.onboarding.welcome ? { onMemberJoined: (m: Member) => welcome(m) } : {}),
+      ...(config.onboarding.welcome
+        ? { onMemberJoined: (m: Member, w: { tag: string }) => welcome(m, undefined, w) }
+        : {}),
     });
   }
 }

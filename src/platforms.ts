@@ -33,7 +33,7 @@ export function routeByPlatform(chatUi: ConsoleChat, adapters: Adapters): { post
       },
     },
     messenger: {
-      dm: (m, r) => adapterFor(m.platform).messenger.dm(m, r),
+      dm: (m, r, o) => adapterFor(m.platform).messenger.dm(m, r, o),
       notice: (c, m, r) => adapterFor(m.platform).messenger.notice(c, m, r),
     },
   };
