@@ -76,22 +76,34 @@ export async function until<T>(
   }
 }
 
+/** Where a schedule is: the Slack stand-in's team unless told. */
+export interface Place {
+  platform: "slack" | "discord";
+  workspaceId: string;
+}
+const SLACK_T1: Place = { platform: "slack", workspaceId: "T1" };
+
 /** A daily schedule in `channel` whose occurrence was two minutes ago (so the first tick posts it). */
-export async function dueSchedule(db: pg.Pool, channel: string): Promise<void> {
+export async function dueSchedule(db: pg.Pool, channel: string, where: Place = SLACK_T1): Promise<void> {
   const due = new Date(Date.now() - 2 * 60_000);
   const time = `${String(due.getUTCHours()).padStart(2, "0")}:${String(due.getUTCMinutes()).padStart(2, "0")}`;
   await db.query(
     `insert into quiz_schedules (platform, workspace_id, channel_id, time, timezone, days, close_after_ms, created_by, created_at)
-     values ('slack', 'T1', $1, $2, 'UTC', 'daily', 3600000, 'U-test', $3)`,
-    [channel, time, Date.now() - 3 * 3_600_000],
+     values ($4, $5, $1, $2, 'UTC', 'daily', 3600000, 'U-test', $3)`,
+    [channel, time, Date.now() - 3 * 3_600_000, where.platform, where.workspaceId],
   );
 }
 
 /** The replica holding the quiz-post claim of `channel`, once there is one. */
-export async function claimant(db: pg.Pool, replicas: Running[], channel: string): Promise<Running> {
+export async function claimant(
+  db: pg.Pool,
+  replicas: Running[],
+  channel: string,
+  where: Place = SLACK_T1,
+): Promise<Running> {
   const owner = await until(async () => {
     const { rows } = await db.query("select owner from claims where kind = 'quiz-post' and key like $1", [
-      `slack:T1:${channel}@%`,
+      `${where.platform}:${where.workspaceId}:${channel}@%`,
     ]);
     return rows[0]?.owner as string | undefined;
   }, `a claim in ${channel}`);

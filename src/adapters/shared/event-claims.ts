@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../../core/logger.ts";
 import type { LeaseClaims } from "../../core/schedule/leases.ts";
@@ -53,7 +54,10 @@ export class EventClaims {
       /** The kinds this adapter claims: their finished claims are pruned. */
       kinds: string[];
     },
-  ) {}
+  ) {
+    // Every replica watching a burst of events waits on this one signal.
+    setMaxListeners(0, this.#stop.signal);
+  }
 
   /**
    * Runs `work` once across the replicas. When the store cannot be reached the work runs anyway:
@@ -66,15 +70,10 @@ export class EventClaims {
     const watchUntil = Date.now() + e.watchMs;
     let resumed = false;
     try {
-      for (;;) {
-        const taken = await store.take({ ...lease, now: new Date() });
-        if (taken.won) {
-          resumed = taken.resumed;
-          break;
-        }
-        const claim = await store.get(e.kind, e.key);
-        if (!claim || claim.doneAt) return "done elsewhere";
-        const waitMs = Math.max(0, (claim.leaseUntil?.getTime() ?? 0) - Date.now()) + SLACK_MS;
+      let taken = await store.take({ ...lease, now: new Date() });
+      // Lost: the holder usually finishes well within its lease, so look again once it has run out.
+      let waitMs = e.leaseMs + SLACK_MS;
+      while (!taken.won) {
         if (Date.now() + waitMs > watchUntil) {
           log.debug(ctx, "another replica still holds the event; stopped watching it");
           return "gave up";
@@ -84,7 +83,17 @@ export class EventClaims {
         } catch {
           return "stopped";
         }
+        const claim = await store.get(e.kind, e.key);
+        if (!claim || claim.doneAt) return "done elsewhere";
+        const left = (claim.leaseUntil?.getTime() ?? 0) - Date.now();
+        if (left > 0) {
+          waitMs = left + SLACK_MS; // renewed: its holder is alive
+          continue;
+        }
+        taken = await store.take({ ...lease, now: new Date() });
+        waitMs = e.leaseMs + SLACK_MS; // lost again: another replica took it over just now
       }
+      resumed = taken.resumed;
     } catch (err) {
       log.warn({ ...ctx, err: errorText(err) }, "could not claim the event; handling it anyway");
       await work(false);
