@@ -56,6 +56,8 @@ export interface RestConfig {
   botUser: APIUser;
   gatewayUrl: () => string;
   interactionDeadlineMs: number;
+  /** How long a message nonce is remembered for enforce_nonce. */
+  nonceWindowMs: number;
   guilds: GuildState[];
   users: Map<string, APIUser>;
 }
@@ -241,7 +243,7 @@ export class RestApi {
     // message it made then, in whichever process asks.
     const key = String(b.nonce);
     const seen = this.nonces.get(key);
-    if (b.enforce_nonce && b.nonce !== undefined && seen && Date.now() - seen.at < NONCE_WINDOW_MS)
+    if (b.enforce_nonce && b.nonce !== undefined && seen && Date.now() - seen.at < this.c.nonceWindowMs)
       return ok(this.messages.get(seen.message.id) ?? seen.message);
     const msg = this.newMessage(channelId, b);
     if (b.nonce !== undefined) this.nonces.set(key, { message: msg, at: Date.now() });

@@ -30,7 +30,7 @@ import {
   textChannel,
   user,
 } from "./payloads.ts";
-import { type GuildState, guildObject, RestApi } from "./rest.ts";
+import { type GuildState, guildObject, NONCE_WINDOW_MS, RestApi } from "./rest.ts";
 import { type Failure, failed, parseBody, readBody } from "./wire.ts";
 
 export type { Failure } from "./wire.ts";
@@ -82,6 +82,8 @@ export interface DiscordStandinOptions {
   allowedIntents?: number;
   /** A callback later than this after the dispatch gets 404 "Unknown interaction". Default 3,000. */
   interactionDeadlineMs?: number;
+  /** How long a message nonce sent with enforce_nonce is remembered. Default 5 minutes ("a few"). */
+  nonceWindowMs?: number;
 }
 
 /** One REST request as the stand-in received it and answered it. */
@@ -191,6 +193,7 @@ export class DiscordStandin {
       botUser: this.botUser,
       gatewayUrl,
       interactionDeadlineMs: o.interactionDeadlineMs ?? 3000,
+      nonceWindowMs: o.nonceWindowMs ?? NONCE_WINDOW_MS,
       guilds: this.guilds,
       users: this.users,
     });
