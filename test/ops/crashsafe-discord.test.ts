@@ -24,6 +24,8 @@ const GENERAL = "1000000000000000002";
 const QUIZ_1 = "1000000000000000003";
 const QUIZ_2 = "1000000000000000004";
 const DISCORD = { platform: "discord", workspaceId: GUILD } as const;
+/** Not the Slack crash test's database: that test cuts every connection to its own. */
+const OWN_DATABASE = "test_crashsafe_discord";
 
 async function standIn(): Promise<DiscordStandin> {
   const s = await startDiscordStandin({
@@ -80,7 +82,7 @@ if (!baseUrl) {
 
 describe.skipIf(!baseUrl)("Discord gateway replicas on one PostgreSQL database, killed the hard way", () => {
   it("a replica SIGKILLed during a burst of commands, clicks and joins: each answered or welcomed exactly once", async () => {
-    const { url, db } = await freshSchema(cleanups);
+    const { url, db } = await freshSchema(cleanups, OWN_DATABASE);
     const discord = await standIn();
     const replicas = await startReplicas(3, url, discord);
 
@@ -91,9 +93,9 @@ describe.skipIf(!baseUrl)("Discord gateway replicas on one PostgreSQL database, 
     const choices = buttonsOf(question).map((b) => b.customId);
     expect(choices.length).toBeGreaterThan(1);
 
-    const askers = people(0, 40, "asker");
-    const clickers = people(100, 40, "clicker");
-    const joiners = people(200, 20, "joiner");
+    const askers = people(0, 24, "asker");
+    const clickers = people(100, 24, "clicker");
+    const joiners = people(200, 12, "joiner");
     const commands: APIInteraction[] = askers.map((u) =>
       discord.slash("docker", { question: "volumes vs bind mounts" }, { user: u, channelId: GENERAL }),
     );
@@ -120,15 +122,15 @@ describe.skipIf(!baseUrl)("Discord gateway replicas on one PostgreSQL database, 
     );
 
     const burst: (() => void)[] = [];
-    for (let i = 0; i < 40; i++) {
+    for (let i = 0; i < 24; i++) {
       burst.push(() => discord.dispatch(GatewayDispatchEvents.InteractionCreate, commands[i] as never));
       burst.push(() => discord.dispatch(GatewayDispatchEvents.InteractionCreate, clicks[i] as never));
       if (i % 2 === 0) burst.push(() => discord.memberJoin(GUILD, joiners[i / 2] as APIUser));
     }
     for (const [n, send] of burst.entries()) {
-      if (n === 20) started = true;
+      if (n === 12) started = true;
       send();
-      await new Promise((r) => setTimeout(r, 15));
+      await new Promise((r) => setTimeout(r, 25));
     }
     await killer;
     await victim.exited;
@@ -159,13 +161,22 @@ describe.skipIf(!baseUrl)("Discord gateway replicas on one PostgreSQL database, 
       const followed = (r: RecordedRequest) => r.method === "POST" && r.path === hook;
       return !discord.requests.some((r) => (edited(r) || followed(r)) && r.status === 200);
     });
+    // What the replicas logged about it (warnings and errors), by message.
+    const logged = new Map<string, number>();
+    for (const line of replicas.flatMap((r) => r.stdout().split("\n"))) {
+      if (!line.startsWith("{")) continue;
+      const { msg, err } = JSON.parse(line) as { msg?: string; err?: string };
+      const what = `${msg}${err ? ` (${String(err).slice(0, 60)})` : ""}`;
+      logged.set(what, (logged.get(what) ?? 0) + 1);
+    }
     console.info(
       `discord burst: ${commands.length} commands, ${clicks.length} clicks, ${joiners.length} joins; ` +
         `answered once ${answered.filter((a) => a.ok.length === 1).length}, unanswered ${answered.filter((a) => a.ok.length === 0).length}, ` +
         `answered twice ${answered.filter((a) => a.ok.length > 1).length}, second answers refused ${answered.reduce((n, a) => n + a.refused.length, 0)}, ` +
         `deferred and never answered ${deferredUnanswered.length}; clicks stored ${stored[0].n}; ` +
         `welcomed once ${welcomes.filter((n) => n === 1).length}, not welcomed ${welcomes.filter((n) => n === 0).length}, twice ${welcomes.filter((n) => n > 1).length}; ` +
-        `claims taken over: ${takeovers.map((t) => `${t.kind} ${t.n}`).join(", ") || "none"}`,
+        `claims taken over: ${takeovers.map((t) => `${t.kind} ${t.n}`).join(", ") || "none"}; ` +
+        `logged: ${[...logged].map(([m, n]) => `${n}× ${m}`).join("; ")}`,
     );
 
     expect(answered.map((a) => a.ok.length)).toEqual(interactions.map(() => 1));
@@ -178,7 +189,7 @@ describe.skipIf(!baseUrl)("Discord gateway replicas on one PostgreSQL database, 
   }, 150_000);
 
   it("a quiz claimant SIGKILLed mid-post: its channel gets exactly one question and the round opens", async () => {
-    const { url, db } = await freshSchema(cleanups);
+    const { url, db } = await freshSchema(cleanups, OWN_DATABASE);
     const discord = await standIn();
     const questions = (channel: string) => [...discord.messages.values()].filter((m) => m.channel_id === channel);
 

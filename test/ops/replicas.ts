@@ -10,19 +10,25 @@ import { type Running, startDockhand } from "./dockhand-process.ts";
 export const baseUrl = process.env.TEST_DATABASE_URL;
 const DATABASE = "test_crashsafe";
 
-/** A database of its own on the test server (created once), and a fresh schema in it per call. */
-export async function freshSchema(cleanups: (() => Promise<void> | void)[]): Promise<{ url: string; db: pg.Pool }> {
+/**
+ * A database of its own on the test server (created once), and a fresh schema in it per call. A test
+ * that cuts every connection of its database names another database for tests running beside it.
+ */
+export async function freshSchema(
+  cleanups: (() => Promise<void> | void)[],
+  database = DATABASE,
+): Promise<{ url: string; db: pg.Pool }> {
   if (!baseUrl) throw new Error("TEST_DATABASE_URL is not set");
   const server = new pg.Client({ connectionString: baseUrl });
   await server.connect();
   try {
-    const { rowCount } = await server.query("select 1 from pg_database where datname = $1", [DATABASE]);
-    if (!rowCount) await server.query(`create database ${DATABASE}`).catch(() => undefined); // a racing creator is fine
+    const { rowCount } = await server.query("select 1 from pg_database where datname = $1", [database]);
+    if (!rowCount) await server.query(`create database ${database}`).catch(() => undefined); // a racing creator is fine
   } finally {
     await server.end();
   }
   const dbUrl = new URL(baseUrl);
-  dbUrl.pathname = `/${DATABASE}`;
+  dbUrl.pathname = `/${database}`;
   const schema = `crashsafe_${process.pid}_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Pool({ connectionString: dbUrl.toString(), max: 3 });
   admin.on("error", () => {}); // our own connections are cut too when a test terminates backends

@@ -103,7 +103,11 @@ export class EventClaims {
     const renew = setInterval(() => {
       store.renew({ ...lease, now: new Date() }).then(
         (mine) => {
-          if (!mine) log.warn(ctx, "lost the event's claim while handling it: another replica took it over");
+          if (mine) return;
+          // This replica was too slow to renew (a busy machine): the other one answers too, and the
+          // platform takes the first answer.
+          clearInterval(renew);
+          log.warn(ctx, "lost the event's claim while handling it: another replica took it over");
         },
         (err: unknown) => log.warn({ ...ctx, err: errorText(err) }, "could not renew the event's claim"),
       );
