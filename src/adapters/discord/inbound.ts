@@ -212,7 +212,10 @@ class Interactions {
    */
   async button(x: ButtonInteraction, t: Turn): Promise<void> {
     // Acknowledged by the replica before, or now past Discord's deadline: nothing left to send.
-    if (t.resumed && Date.now() - t.receivedAt >= FIRST_ANSWER_MS) return;
+    if (t.resumed && Date.now() - t.receivedAt >= FIRST_ANSWER_MS) {
+      this.i.log.warn({ interaction: x.id }, "took over an interaction too late to answer it");
+      return;
+    }
     try {
       await this.click(x, t);
     } catch (err) {
