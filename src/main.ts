@@ -134,7 +134,19 @@ export async function start(io: Io) {
       });
     }
     const { dispatcher, onboarding } = core;
-    await startPlatforms({ config, wanted, adapters, dispatcher, onboarding, store, log, clock, metrics, holder });
+    await startPlatforms({
+      config,
+      wanted,
+      adapters,
+      dispatcher,
+      onboarding,
+      store,
+      log,
+      clock,
+      metrics,
+      holder,
+      owner,
+    });
   } catch (err) {
     await closeAll().catch(() => undefined);
     throw err instanceof StartupError ? err : new StartupError((err as Error).message);

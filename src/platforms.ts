@@ -42,7 +42,7 @@ export function routeByPlatform(chatUi: ConsoleChat, adapters: Adapters): { post
       },
     },
     messenger: {
-      dm: (m, r) => adapterFor(m.platform).messenger.dm(m, r),
+      dm: (m, r, o) => adapterFor(m.platform).messenger.dm(m, r, o),
       notice: (c, m, r) => adapterFor(m.platform).messenger.notice(c, m, r),
     },
   };
@@ -82,12 +82,14 @@ export async function startPlatforms(o: {
   metrics: Metrics;
   /** With PostgreSQL, who holds the one Discord gateway session (set once Discord starts). */
   holder: { current?: GatewayHolder };
+  /** Names this process on the claims it holds. */
+  owner: string;
 }): Promise<void> {
   const { config, dispatcher, store, log, clock } = o;
   const s = config.slack;
   const d = config.discord;
-  const welcome = (m: Member, channelId?: string) =>
-    o.onboarding.welcome({ ...m, userName: cleanText(m.userName) }, channelId).then(() => undefined);
+  const welcome = (m: Member, channelId?: string, w?: { tag: string }) =>
+    o.onboarding.welcome({ ...m, userName: cleanText(m.userName) }, channelId, w).then(() => undefined);
   if (o.wanted.slack && s.botToken) {
     const { startSlack } = await import("./adapters/slack/lifecycle.ts");
     try {
@@ -115,13 +117,16 @@ export async function startPlatforms(o: {
   }
   if (o.wanted.discord && d.token && d.applicationId) {
     const { startDiscord } = await import("./adapters/discord/lifecycle.ts");
-    // Replicas share PostgreSQL: one of them holds the gateway (member joins), all answer over HTTP.
-    const shared = store.dialect === "postgres";
+    // Replicas on PostgreSQL that take interactions over HTTP: one of them holds the gateway (member
+    // joins), all answer over HTTP. Without HTTP interactions every replica keeps a gateway session,
+    // and leased claims decide which one handles each event (and take over a dead one's).
+    const shared = store.dialect === "postgres" && d.publicKey !== undefined;
     const discord = await startDiscord({
       dispatcher,
       events: store,
       log,
-      clock,
+      owner: o.owner,
+      leaseMs: config.scheduler.leaseMs,
       token: d.token,
       applicationId: d.applicationId,
       ...(d.apiUrl ? { apiUrl: d.apiUrl } : {}),
@@ -129,7 +134,9 @@ export async function startPlatforms(o: {
       gateway: shared ? "later" : "now",
       graceMs: config.quiz.graceMs,
       telemetry: o.metrics,
-      ...(config.onboarding.welcome ? { onMemberJoined: (m: Member) => welcome(m) } : {}),
+      ...(config.onboarding.welcome
+        ? { onMemberJoined: (m: Member, w: { tag: string }) => welcome(m, undefined, w) }
+        : {}),
     });
     o.adapters.discord = discord;
     if (shared) {

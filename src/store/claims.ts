@@ -103,7 +103,19 @@ export class ClaimStore implements LeaseClaims {
     return rows.map((r) => ({ kind: r.kind, key: r.key, owner: r.owner, at: new Date(Number(r.at)) }));
   }
 
-  /** The claim as stored (for tests and diagnostics). */
+  /** Deletes finished claims of these kinds taken before `before` (claims of events, kept for a while); returns how many. */
+  async prune(kinds: string[], before: Date): Promise<number> {
+    if (kinds.length === 0) return 0;
+    const result = await this.db
+      .deleteFrom("claims")
+      .where("kind", "in", kinds)
+      .where("done_at", "is not", null)
+      .where("at", "<", ms(before))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  /** The claim as stored (for replicas watching it, tests and diagnostics). */
   async get(kind: string, key: string) {
     const row = await this.db
       .selectFrom("claims")

@@ -131,6 +131,16 @@ export class OnboardingSteps {
     };
   }
 
+  /** When the step was first recorded as sent, or undefined when it never was. */
+  async deliveredAt(u: OnboardingUser, trackId: string, step: number): Promise<Date | undefined> {
+    checkStep(step, "step");
+    const row = await whereUser(this.db.selectFrom("onboard_steps").select("delivered_at"), u)
+      .where("track_id", "=", trackId)
+      .where("step", "=", step)
+      .executeTakeFirst();
+    return row?.delivered_at == null ? undefined : new Date(Number(row.delivered_at));
+  }
+
   /** Checkpoint answers given for a step so far (0 when none). */
   async checkpointAttempts(u: OnboardingUser, trackId: string, step: number): Promise<number> {
     checkStep(step, "step");

@@ -103,6 +103,8 @@ export interface SentDm {
   at: Date;
   /** The instance that sent it. */
   by: string;
+  /** What the DM was for, when the sender named it (a drip occurrence, a welcome). */
+  tag?: string;
 }
 
 export interface SentNotice {
@@ -125,9 +127,9 @@ export class DmRecorder {
 
   messenger(clock: FakeClock, by: string): Messenger {
     return {
-      dm: async (member, reply) => {
+      dm: async (member, reply, o) => {
         if (this.closed.has(member.userId)) throw new DmClosedError("direct messages are closed");
-        this.sent.push({ userId: member.userId, reply, at: clock.now(), by });
+        this.sent.push({ userId: member.userId, reply, at: clock.now(), by, ...(o?.tag ? { tag: o.tag } : {}) });
       },
       notice: async (channelId, member, reply) => {
         this.notices.push({ channelId, userId: member.userId, reply, at: clock.now(), by });

@@ -32,12 +32,13 @@ export const asUnprivileged: { uid?: number; gid?: number } =
 
 /**
  * Starts `dockhand start` in a child process with a port, in a fresh directory (no .env from the
- * repository), and waits for "Dockhand is running". `cleanups` gets what stops and removes it.
+ * repository), and waits for "Dockhand is running" (30 s unless `startMs` says otherwise: several
+ * processes starting at once on a busy machine take longer). `cleanups` gets what stops and removes it.
  */
 export async function startDockhand(
   env: Record<string, string>,
   cleanups: (() => Promise<void> | void)[],
-  o: { dir?: string; user?: { uid?: number; gid?: number } } = {},
+  o: { dir?: string; user?: { uid?: number; gid?: number }; startMs?: number } = {},
 ): Promise<Running> {
   const dir = o.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "dockhand-proc-"));
   const port = await freePort();
@@ -75,7 +76,7 @@ export async function startDockhand(
   const started = Date.now();
   while (!/Dockhand is running/.test(err)) {
     if (child.exitCode !== null) throw new Error(`dockhand exited early (${child.exitCode}):\n${err}`);
-    if (Date.now() - started > 30_000) throw new Error(`dockhand did not start:\n${err}`);
+    if (Date.now() - started > (o.startMs ?? 30_000)) throw new Error(`dockhand did not start:\n${err}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   return { child, port, dir, stderr: () => err, stdout: () => out, exited };

@@ -10,19 +10,25 @@ import { type Running, startDockhand } from "./dockhand-process.ts";
 export const baseUrl = process.env.TEST_DATABASE_URL;
 const DATABASE = "test_crashsafe";
 
-/** A database of its own on the test server (created once), and a fresh schema in it per call. */
-export async function freshSchema(cleanups: (() => Promise<void> | void)[]): Promise<{ url: string; db: pg.Pool }> {
+/**
+ * A database of its own on the test server (created once), and a fresh schema in it per call. A test
+ * that cuts every connection of its database names another database for tests running beside it.
+ */
+export async function freshSchema(
+  cleanups: (() => Promise<void> | void)[],
+  database = DATABASE,
+): Promise<{ url: string; db: pg.Pool }> {
   if (!baseUrl) throw new Error("TEST_DATABASE_URL is not set");
   const server = new pg.Client({ connectionString: baseUrl });
   await server.connect();
   try {
-    const { rowCount } = await server.query("select 1 from pg_database where datname = $1", [DATABASE]);
-    if (!rowCount) await server.query(`create database ${DATABASE}`).catch(() => undefined); // a racing creator is fine
+    const { rowCount } = await server.query("select 1 from pg_database where datname = $1", [database]);
+    if (!rowCount) await server.query(`create database ${database}`).catch(() => undefined); // a racing creator is fine
   } finally {
     await server.end();
   }
   const dbUrl = new URL(baseUrl);
-  dbUrl.pathname = `/${DATABASE}`;
+  dbUrl.pathname = `/${database}`;
   const schema = `crashsafe_${process.pid}_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Pool({ connectionString: dbUrl.toString(), max: 3 });
   admin.on("error", () => {}); // our own connections are cut too when a test terminates backends
@@ -76,22 +82,34 @@ export async function until<T>(
   }
 }
 
+/** Where a schedule is: the Slack stand-in's team unless told. */
+export interface Place {
+  platform: "slack" | "discord";
+  workspaceId: string;
+}
+const SLACK_T1: Place = { platform: "slack", workspaceId: "T1" };
+
 /** A daily schedule in `channel` whose occurrence was two minutes ago (so the first tick posts it). */
-export async function dueSchedule(db: pg.Pool, channel: string): Promise<void> {
+export async function dueSchedule(db: pg.Pool, channel: string, where: Place = SLACK_T1): Promise<void> {
   const due = new Date(Date.now() - 2 * 60_000);
   const time = `${String(due.getUTCHours()).padStart(2, "0")}:${String(due.getUTCMinutes()).padStart(2, "0")}`;
   await db.query(
     `insert into quiz_schedules (platform, workspace_id, channel_id, time, timezone, days, close_after_ms, created_by, created_at)
-     values ('slack', 'T1', $1, $2, 'UTC', 'daily', 3600000, 'U-test', $3)`,
-    [channel, time, Date.now() - 3 * 3_600_000],
+     values ($4, $5, $1, $2, 'UTC', 'daily', 3600000, 'U-test', $3)`,
+    [channel, time, Date.now() - 3 * 3_600_000, where.platform, where.workspaceId],
   );
 }
 
 /** The replica holding the quiz-post claim of `channel`, once there is one. */
-export async function claimant(db: pg.Pool, replicas: Running[], channel: string): Promise<Running> {
+export async function claimant(
+  db: pg.Pool,
+  replicas: Running[],
+  channel: string,
+  where: Place = SLACK_T1,
+): Promise<Running> {
   const owner = await until(async () => {
     const { rows } = await db.query("select owner from claims where kind = 'quiz-post' and key like $1", [
-      `slack:T1:${channel}@%`,
+      `${where.platform}:${where.workspaceId}:${channel}@%`,
     ]);
     return rows[0]?.owner as string | undefined;
   }, `a claim in ${channel}`);

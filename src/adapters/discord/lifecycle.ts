@@ -1,26 +1,30 @@
+import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { hostname } from "node:os";
 import { Client, type ClientOptions, Events, GatewayIntentBits } from "discord.js";
-import { type Clock, systemClock } from "../../core/clock.ts";
 import type { Dispatcher } from "../../core/dispatch.ts";
 import type { Logger } from "../../core/logger.ts";
 import type { Member, Messenger } from "../../core/onboarding/model.ts";
 import type { Poster } from "../../core/quiz/model.ts";
 import type { Telemetry } from "../../core/telemetry.ts";
-import { Dedupe, type EventLog, errorText } from "../shared/dedupe.ts";
+import { type EventLog, errorText } from "../shared/dedupe.ts";
+import { type EventClaimStore, EventClaims } from "../shared/event-claims.ts";
 import { InFlight } from "../shared/in-flight.ts";
 import { interactionsHandler } from "./http.ts";
 import { HttpAnswers } from "./http-answers.ts";
-import { listen } from "./inbound.ts";
+import { INTERACTION_CLAIM, JOIN_CLAIM, listen } from "./inbound.ts";
 import { DiscordOutbound } from "./outbound.ts";
 import { discordPublicKey } from "./verify.ts";
 
 export interface DiscordOptions {
   dispatcher: Dispatcher;
-  /** Where processed event ids are kept (the store): replicas handle each interaction once. */
-  events: EventLog;
+  /** The store: its leased claims make replicas handle each event once, and take over a dead one's. */
+  events: EventLog & { readonly claims: EventClaimStore };
+  /** Names this process on the claims it holds (default: host, pid and a random part). */
+  owner?: string;
+  /** The lease of a member join's claim (default 60 s; an interaction's is about a second). */
+  leaseMs?: number;
   log: Logger;
-  /** The time event ids are claimed and pruned at (default: the system clock). */
-  clock?: Clock;
   token: string;
   applicationId: string;
   /** The REST base, e.g. a local stand-in's `http://127.0.0.1:PORT/api` (default: Discord's). */
@@ -29,7 +33,7 @@ export interface DiscordOptions {
   graceMs: number;
   telemetry?: Telemetry;
   /** Welcomes: a member joined a server the bot is in. Needs the privileged Server Members intent. */
-  onMemberJoined?: (member: Member) => Promise<unknown>;
+  onMemberJoined?: (member: Member, o: { tag: string }) => Promise<unknown>;
   /** More discord.js client options (tests: timeouts, an identify throttler). */
   client?: Partial<ClientOptions>;
   /** How long an interaction may work before Dockhand defers it (Discord allows 3 s). */
@@ -100,14 +104,20 @@ export async function startDiscord(opts: DiscordOptions): Promise<DiscordAdapter
       log.error({ err: errorText(err), what }, "discord handler failed");
     });
   const out = new DiscordOutbound(client, log, opts.graceMs);
-  const dedupe = new Dedupe({ events: opts.events, platform: "discord", clock: opts.clock ?? systemClock, log });
+  const claims = new EventClaims({
+    store: opts.events.claims,
+    owner: opts.owner ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
+    log,
+    kinds: [INTERACTION_CLAIM, JOIN_CLAIM],
+  });
   let session: Client | undefined;
   const open = async (c: Client) => {
     watch(c, log, state);
     listen(c, {
       dispatcher: opts.dispatcher,
       out,
-      dedupe,
+      claims,
+      leaseMs: opts.leaseMs ?? 60_000,
       log,
       deferAfterMs: opts.deferAfterMs ?? DEFER_AFTER_MS,
       track,
@@ -125,7 +135,7 @@ export async function startDiscord(opts: DiscordOptions): Promise<DiscordAdapter
     log.info({ user: c.user?.tag, intents: intents.length }, "connected to the Discord gateway");
   };
   if (state.holding) await open(firstUse(client));
-  dedupe.start();
+  claims.start();
   const httpHandler = opts.publicKey
     ? httpInteractions(opts, { client, out, log, track, stopped: () => state.stopped })
     : undefined;
@@ -168,7 +178,7 @@ export async function startDiscord(opts: DiscordOptions): Promise<DiscordAdapter
     async stop() {
       if (state.stopped) return;
       state.stopped = true;
-      dedupe.stop();
+      claims.stop();
       await inFlight.drain();
       await session?.destroy();
       if (session !== client) await client.destroy();

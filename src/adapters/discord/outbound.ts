@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Channel, type Client, DiscordAPIError, RESTJSONErrorCodes, type SendableChannels } from "discord.js";
 import type { Logger } from "../../core/logger.ts";
@@ -42,8 +42,8 @@ export class DiscordOutbound {
     client.rest.on("response", (_request, response) => {
       if (response.status === 429 && response.headers.get("x-ratelimit-global")) this.pacer.globalLimited();
     });
-    this.poster = { post: (ch, r) => this.post(ch, r), update: (ch, ref, r) => this.update(ch, ref, r) };
-    this.messenger = { dm: (m, r) => this.dm(m, r), notice: (c, m, r) => this.notice(c, m, r) };
+    this.poster = { post: (ch, r, o) => this.post(ch, r, o), update: (ch, ref, r) => this.update(ch, ref, r) };
+    this.messenger = { dm: (m, r, o) => this.dm(m, r, o), notice: (c, m, r) => this.notice(c, m, r) };
   }
 
   async sendable(channelId: string): Promise<SendableChannels> {
@@ -60,10 +60,11 @@ export class DiscordOutbound {
   /**
    * Sends with one nonce for every attempt, so that Discord shows a retried post once. 429s are
    * waited out by discord.js's REST queue; network errors and 5xx are retried here while the quiz's
-   * grace period lasts.
+   * grace period lasts. A given nonce (made from the work's tag) is the same in every process, so a
+   * post resumed after its process died gets the message that process made, if it made one.
    */
-  async sendOnce(channel: SendableChannels, m: DiscordMessage) {
-    const nonce = randomBytes(NONCE_BYTES).toString("base64url").slice(0, 25);
+  async sendOnce(channel: SendableChannels, m: DiscordMessage, given?: string) {
+    const nonce = given ?? randomBytes(NONCE_BYTES).toString("base64url").slice(0, 25);
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
@@ -77,12 +78,12 @@ export class DiscordOutbound {
     }
   }
 
-  async post(ch: QuizChannel, reply: Reply): Promise<string | null> {
+  async post(ch: QuizChannel, reply: Reply, o: { tag?: string } = {}): Promise<string | null> {
     const channel = await this.sendable(ch.channelId);
     let ref: string | null = null;
-    for (const m of messagesOf(reply)) {
+    for (const [i, m] of messagesOf(reply).entries()) {
       await this.pacer.turn();
-      const sent = await this.sendOnce(channel, m);
+      const sent = await this.sendOnce(channel, m, o.tag && nonceOf(`${ch.channelId}:${o.tag}#${i}`));
       ref ??= `${sent.channelId}:${sent.id}`;
     }
     return ref;
@@ -104,12 +105,14 @@ export class DiscordOutbound {
     });
   }
 
-  async dm(member: Member, reply: Reply): Promise<void> {
+  /** With a tag, the DM goes out once even when a process resumes it after another died sending it. */
+  async dm(member: Member, reply: Reply, o: { tag?: string } = {}): Promise<void> {
     this.dmServers.set(member.userId, member.workspaceId);
     try {
       const user = await this.client.users.fetch(member.userId);
       const channel = await user.createDM();
-      for (const m of messagesOf(reply)) await channel.send(m);
+      for (const [i, m] of messagesOf(reply).entries())
+        await channel.send(o.tag ? { ...m, nonce: nonceOf(`${member.userId}:${o.tag}#${i}`), enforceNonce: true } : m);
     } catch (err) {
       if (err instanceof DiscordAPIError && typeof err.code === "number" && DM_CLOSED.has(err.code))
         throw new DmClosedError(`Discord error ${err.code}: ${err.message}`);
@@ -129,6 +132,14 @@ export class DiscordOutbound {
     });
     for (const m of rest) await channel.send(m);
   }
+}
+
+/**
+ * A message nonce (at most 25 characters) that every process derives alike from what the message is
+ * for: Discord answers a nonce it saw in the last few minutes with the message it made then.
+ */
+export function nonceOf(seed: string): string {
+  return createHash("sha256").update(seed).digest("base64url").slice(0, 25);
 }
 
 /** Network trouble and 5xx: worth another try. 4xx (including a 429 discord.js gave up on) are not. */

@@ -12,8 +12,8 @@ function member(e: Enrolment): Member {
 const key = (e: Enrolment) => `${e.platform}:${e.workspaceId}:${e.userId}`;
 
 /**
- * The drip: one step each workday at the member's chosen local time. Claimed at least once: a
- * process that dies between sending a step and recording it lets the next process send it again.
+ * The drip: one step each workday at the member's chosen local time. Claimed under a lease: when the
+ * process sending a step dies, the next one resumes the occurrence (see OnboardingService.drip).
  */
 export function onboardingDripJob(repo: OnboardingRepo, service: OnboardingService): Job<Enrolment> {
   return {
@@ -29,7 +29,7 @@ export function onboardingDripJob(repo: OnboardingRepo, service: OnboardingServi
             to,
           )
         : [],
-    run: (e, at) => service.drip(member(e), e.trackId, at),
+    run: (e, at, attempt) => service.drip(member(e), e.trackId, at, attempt.resumed),
   };
 }
 
@@ -45,6 +45,6 @@ export function onboardingNudgeJob(
     items: () => repo.stalled(new Date(clock.now().getTime() - stallDays * 86_400_000)),
     key,
     occurrences: (_e, from, to) => occurrencesBetween({ time: "10:00", timezone: "UTC", days: [1] }, from, to),
-    run: (e) => service.nudge(member(e), e.trackId),
+    run: (e, at) => service.nudge(member(e), e.trackId, `nudge@${at.toISOString()}`),
   };
 }

@@ -100,8 +100,12 @@ export class DmClosedError extends Error {
 
 /** How onboarding reaches a member; each adapter implements it. */
 export interface Messenger {
-  /** Sends a direct message; throws DmClosedError when the member does not accept them. */
-  dm(member: Member, reply: Reply): Promise<void>;
+  /**
+   * Sends a direct message; throws DmClosedError when the member does not accept them. `tag` names
+   * what the message is for (a welcome, a drip step): where the platform can, a message sent again
+   * with the same tag soon after (a process resuming work another one died doing) is not shown twice.
+   */
+  dm(member: Member, reply: Reply, o?: { tag?: string }): Promise<void>;
   /** Tells the member in a channel: a message only they see where the platform allows, else one mention. */
   notice(channelId: string, member: Member, reply: Reply): Promise<void>;
 }

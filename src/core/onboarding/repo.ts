@@ -33,6 +33,8 @@ export interface OnboardingRepo {
   ): Promise<boolean>;
   /** Records that a step was sent; true only the first time. */
   markDelivered(u: OnboardingUser, trackId: string, step: number, at: Date): Promise<boolean>;
+  /** When a step was first recorded as sent (markDelivered's `at`), or undefined. */
+  deliveredAt(u: OnboardingUser, trackId: string, step: number): Promise<Date | undefined>;
   /** Moves an active enrolment from `fromStep` to the next; true for exactly one caller. */
   advance(u: OnboardingUser, trackId: string, fromStep: number, at: Date): Promise<boolean>;
   /** Marks an active enrolment on `trackId` finished; true once. */

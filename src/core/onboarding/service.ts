@@ -84,10 +84,13 @@ export class OnboardingService {
     });
   }
 
-  /** Sends a step as a DM; when DMs are closed, records it and tells the member once in a channel. */
-  async deliver(member: Member, track: Track, step: number, channelId?: string): Promise<boolean> {
+  /**
+   * Sends a step as a DM; when DMs are closed, records it and tells the member once in a channel.
+   * `tag` names scheduled work, so that a DM resumed by another process is not shown twice.
+   */
+  async deliver(member: Member, track: Track, step: number, channelId?: string, tag?: string): Promise<boolean> {
     try {
-      await this.o.messenger.dm(member, this.stepReply(track, step));
+      await this.o.messenger.dm(member, this.stepReply(track, step), tag ? { tag } : undefined);
       this.o.telemetry?.onboardingStep("sent");
       return true;
     } catch (err) {
@@ -277,7 +280,13 @@ export class OnboardingService {
   }
 
   /** An invitation (or a welcome) by DM, with a Start button. */
-  async invite(member: Member, trackId: string | undefined, from: string, channelId?: string): Promise<boolean> {
+  async invite(
+    member: Member,
+    trackId: string | undefined,
+    from: string,
+    channelId?: string,
+    o?: { tag?: string },
+  ): Promise<boolean> {
     const track = this.track(trackId);
     const invitation = reply({
       header: `${userText(from)} invites you to "${track.title}"`,
@@ -286,7 +295,7 @@ export class OnboardingService {
       visibility: "ephemeral",
     });
     try {
-      await this.o.messenger.dm(member, invitation);
+      await this.o.messenger.dm(member, invitation, o);
       return true;
     } catch (err) {
       if (!(err instanceof DmClosedError)) throw err;
@@ -295,10 +304,13 @@ export class OnboardingService {
     }
   }
 
-  /** A member joined: a welcome DM with a Start button, when the team turned welcomes on. */
-  async welcome(member: Member, channelId?: string): Promise<boolean> {
+  /**
+   * A member joined: a welcome DM with a Start button, when the team turned welcomes on. `tag` names
+   * the join, so that a welcome resumed after its process died is not shown twice.
+   */
+  async welcome(member: Member, channelId?: string, o?: { tag?: string }): Promise<boolean> {
     if (!this.o.welcome) return false;
-    return this.invite(member, undefined, "The team", channelId);
+    return this.invite(member, undefined, "The team", channelId, o);
   }
 
   /** `onboard team`: who is where, and who has stalled. */
@@ -334,29 +346,39 @@ export class OnboardingService {
     return this.o.repo.latestWorkspace(platform, userId);
   }
 
-  /** The drip: one step per occurrence. Delivers the current step, or moves on if it was delivered. */
-  async drip(member: Member, trackId: string, at: Date): Promise<void> {
+  /**
+   * The drip: one step per occurrence. Delivers the current step, or moves on if it was delivered.
+   * `resumed`: a process died running this occurrence; a step it recorded for this occurrence is
+   * sent again (under the occurrence's tag, so a DM that did go out is not shown twice) instead of
+   * being taken for an earlier day's step and skipped.
+   */
+  async drip(member: Member, trackId: string, at: Date, resumed = false): Promise<void> {
     const track = this.track(trackId);
     const e = await this.o.repo.get(member);
     if (e?.status !== "active" || e.trackId !== track.id) return;
+    const tag = `drip@${at.toISOString()}`;
     let step = e.step;
+    if (resumed && (await this.o.repo.deliveredAt(member, track.id, step))?.getTime() === at.getTime()) {
+      await this.deliver(member, track, step, undefined, tag);
+      return;
+    }
     if (!(await this.o.repo.markDelivered(member, track.id, step, at))) {
       if (step + 1 >= track.steps.length) return;
       if (!(await this.o.repo.advance(member, track.id, step, at))) return;
       step += 1;
       await this.o.repo.markDelivered(member, track.id, step, at);
     }
-    await this.deliver(member, track, step);
+    await this.deliver(member, track, step, undefined, tag);
   }
 
-  /** A gentle weekly reminder to a stalled member. */
-  async nudge(member: Member, trackId: string): Promise<void> {
+  /** A gentle weekly reminder to a stalled member; `tag` names the occurrence (see deliver). */
+  async nudge(member: Member, trackId: string, tag?: string): Promise<void> {
     const track = this.track(trackId);
     const e = await this.o.repo.get(member);
     if (!e) return;
     const text = `Hi ${userText(member.userName)}! You are at step ${e.step + 1} of "${track.title}". Whenever you have ten minutes, type \`/docker onboard\` to continue.`;
     try {
-      await this.o.messenger.dm(member, reply({ text, visibility: "ephemeral" }));
+      await this.o.messenger.dm(member, reply({ text, visibility: "ephemeral" }), tag ? { tag } : undefined);
     } catch (err) {
       if (!(err instanceof DmClosedError)) throw err;
       await this.dmFailed(member, err.reason);

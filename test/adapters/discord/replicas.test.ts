@@ -1,4 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { GatewayDispatchEvents } from "discord-api-types/v10";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { INTERACTION_CLAIM } from "../../../src/adapters/discord/inbound.ts";
 import { type DiscordAdapter, startDiscord } from "../../../src/adapters/discord/lifecycle.ts";
 import { silentLogger } from "../../../src/core/logger.ts";
 import { type DiscordHarness, startDiscordHarness, TEST_CLIENT } from "../../fakes/discord/harness.ts";
@@ -55,5 +57,47 @@ describe("several replicas on one shard", () => {
     await settle();
     const dms = w.discord.requests.filter((r) => r.method === "POST" && r.path === "/users/@me/channels");
     expect(dms).toHaveLength(1);
+  });
+});
+
+describe("an interaction whose replica died after claiming it", () => {
+  /** The claim a replica took just before it died: never renewed, never finished. */
+  const deadClaim = (store: DiscordHarness["store"], id: string) =>
+    store.claims.take({ kind: INTERACTION_CLAIM, key: id, owner: "replica-dead", now: new Date(), leaseMs: 1_000 });
+
+  it("is answered by a surviving replica once the claim's lease runs out, inside Discord's 3 seconds", async () => {
+    h = await startDiscordHarness();
+    const payload = h.discord.slash("docker", { question: "volumes vs bind mounts" });
+    await deadClaim(h.store, payload.id);
+    const r = await h.discord.interact(payload);
+    expect(r.request.status).toBe(204);
+    expect(r.callback.type).toBe(4);
+    const store = h.store;
+    await vi.waitFor(async () =>
+      expect(await store.claims.get(INTERACTION_CLAIM, payload.id)).toMatchObject({ attempts: 2, result: "done" }),
+    );
+  });
+
+  it("deferred before it died: the survivor fills in the placeholder instead of answering again", async () => {
+    h = await startDiscordHarness();
+    const { discord } = h;
+    const payload = discord.slash("docker", { question: "volumes vs bind mounts" });
+    await deadClaim(h.store, payload.id);
+    discord.dispatch(GatewayDispatchEvents.InteractionCreate, payload);
+    // The dead replica's "thinking…" reached Discord.
+    const deferred = await fetch(`${discord.apiUrl}/v10/interactions/${payload.id}/${payload.token}/callback`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ type: 5 }),
+    });
+    expect(deferred.status).toBe(204);
+    const hook = `/webhooks/${discord.applicationId}/${payload.token}`;
+    const edit = await discord.waitFor((x) => x.method === "PATCH" && x.path === `${hook}/messages/@original`, 5_000);
+    expect(edit.status).toBe(200);
+    expect(JSON.stringify(edit.body)).toMatch(/volume/i);
+    const callbacks = discord.requests.filter(
+      (x) => x.path === `/interactions/${payload.id}/${payload.token}/callback`,
+    );
+    expect(callbacks).toHaveLength(1);
   });
 });

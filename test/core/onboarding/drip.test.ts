@@ -128,6 +128,32 @@ describe("the drip on one instance", () => {
   });
 });
 
+describe("a drip step whose process died", () => {
+  it("is sent again by the process that takes the occurrence over: the same step, not the next one", async () => {
+    const clock = new FakeClock(new Date(FROM));
+    const w = await world({ clock });
+    await startOnDrip(w);
+    // Monday 09:30 Berlin: a process claimed the occurrence, moved Alice on to step 2 and recorded
+    // it as sent, then died before the DM went out.
+    const at = new Date("2026-03-16T08:30:00Z");
+    const member = memberOf(alice);
+    const key = `${member.platform}:${member.workspaceId}:${member.userId}@${at.toISOString()}`;
+    await w.store.claims.take({ kind: "onboard-drip", key, owner: "host-dead", now: at, leaseMs: 60_000 });
+    expect(await w.store.onboarding.advance(member, "docker-basics", 0, at)).toBe(true);
+    expect(await w.store.onboarding.markDelivered(member, "docker-basics", 1, at)).toBe(true);
+
+    clock.set("2026-03-16T08:32:00Z");
+    await w.scheduler().tick();
+
+    const drips = stepDms(w.dms, alice.userId);
+    expect(drips.map((d) => d.reply.header)).toEqual([stepHeader(w, 1)]);
+    expect(drips[0]?.tag).toBe(`drip@${at.toISOString()}`);
+    expect((await w.store.onboarding.get(member))?.step).toBe(1);
+    expect(await w.store.claims.get("onboard-drip", key)).toMatchObject({ owner: "host-a", attempts: 2 });
+    expect((await w.store.claims.get("onboard-drip", key))?.doneAt).not.toBeNull();
+  });
+});
+
 /** Two instances sharing one database and one DM log, ticking in every combination. */
 async function twoInstances(storeOptions: OpenStoreOptions) {
   const clock = new FakeClock(new Date(FROM));

@@ -115,7 +115,6 @@ export async function startDiscordHarness(o: DiscordHarnessOptions = {}): Promis
     adapter = await startDiscord({
       dispatcher: o.wrap ? o.wrap(parts.dispatcher) : parts.dispatcher,
       events: store,
-      clock,
       log,
       token: discord.token,
       applicationId: discord.applicationId,
@@ -123,7 +122,9 @@ export async function startDiscordHarness(o: DiscordHarnessOptions = {}): Promis
       graceMs: o.graceMs ?? GRACE_MS,
       client: TEST_CLIENT,
       ...(o.deferAfterMs !== undefined ? { deferAfterMs: o.deferAfterMs } : {}),
-      ...(o.welcome ? { onMemberJoined: (m: Member) => parts.onboarding.welcome(m).then(() => undefined) } : {}),
+      ...(o.welcome
+        ? { onMemberJoined: (m: Member, w) => parts.onboarding.welcome(m, undefined, w).then(() => undefined) }
+        : {}),
       ...o.adapter,
     });
   } catch (err) {

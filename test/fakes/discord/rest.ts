@@ -56,6 +56,8 @@ export interface RestConfig {
   botUser: APIUser;
   gatewayUrl: () => string;
   interactionDeadlineMs: number;
+  /** How long a message nonce is remembered for enforce_nonce. */
+  nonceWindowMs: number;
   guilds: GuildState[];
   users: Map<string, APIUser>;
 }
@@ -82,6 +84,8 @@ const err = (status: number, code: number, msg: string): RestAnswer => ({
 });
 const ok = (body: unknown): RestAnswer => ({ status: 200, body });
 const NO_CONTENT: RestAnswer = { status: 204 };
+/** How long Discord remembers a message nonce for enforce_nonce ("the past few minutes"). */
+export const NONCE_WINDOW_MS = 5 * 60_000;
 
 export function guildObject(g: GuildState) {
   return guildCreate({
@@ -101,7 +105,8 @@ export class RestApi {
   readonly commands = new Map<string, APIApplicationCommand[]>();
   private readonly dms = new Map<string, APIDMChannel>();
   private readonly dmOf = new Map<string, string>();
-  private readonly nonces = new Map<string, APIMessage>();
+  /** Messages made with a nonce, by nonce, and when (Discord checks a nonce over the last few minutes). */
+  private readonly nonces = new Map<string, { message: APIMessage; at: number }>();
   private readonly interactions = new Map<string, Tracked>();
   private readonly routes: [string, RegExp, boolean, (m: string[], r: RestRequest) => RestAnswer][];
 
@@ -234,14 +239,14 @@ export class RestApi {
       return err(403, RESTJSONErrorCodes.CannotSendMessagesToThisUser, "Cannot send messages to this user");
     const problems = messageProblems(b);
     if (Object.keys(problems).length) return { status: 400, body: invalidFormBody(problems) };
-    // With enforce_nonce, a nonce seen again (within minutes) returns the message it made.
-    const key = `${channelId}:${b.nonce}`;
-    if (b.enforce_nonce && b.nonce !== undefined) {
-      const seen = this.nonces.get(key);
-      if (seen) return ok(seen);
-    }
+    // With enforce_nonce, a nonce the same author (the bot) used in the last few minutes returns the
+    // message it made then, in whichever process asks.
+    const key = String(b.nonce);
+    const seen = this.nonces.get(key);
+    if (b.enforce_nonce && b.nonce !== undefined && seen && Date.now() - seen.at < this.c.nonceWindowMs)
+      return ok(this.messages.get(seen.message.id) ?? seen.message);
     const msg = this.newMessage(channelId, b);
-    if (b.nonce !== undefined) this.nonces.set(key, msg);
+    if (b.nonce !== undefined) this.nonces.set(key, { message: msg, at: Date.now() });
     return ok(msg);
   }
 

@@ -170,6 +170,23 @@ describe("Discord stand-in with the real discord.js client", () => {
     expect([...discord.messages.values()].filter((m) => m.channel_id === discord.channelId)).toHaveLength(1);
   });
 
+  it("answers a nonce sent again by another client with the message it made, but only for a few minutes", async () => {
+    const { discord, client } = await setup({ standin: { nonceWindowMs: 200 } });
+    const channel = client.channels.cache.get(discord.channelId) as TextChannel;
+    const first = await channel.send({ content: "Quiz time", nonce: "round-7", enforceNonce: true });
+    // A replica resuming the post after the first one died: a REST call of its own, the same nonce.
+    const again = await fetch(`${discord.apiUrl}/v10/channels/${discord.channelId}/messages`, {
+      method: "POST",
+      headers: { authorization: `Bot ${discord.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ content: "Quiz time", nonce: "round-7", enforce_nonce: true }),
+    });
+    expect(((await again.json()) as { id: string }).id).toBe(first.id);
+    await new Promise((r) => setTimeout(r, 250));
+    const later = await channel.send({ content: "Quiz time", nonce: "round-7", enforceNonce: true });
+    expect(later.id).not.toBe(first.id);
+    expect([...discord.messages.values()].filter((m) => m.channel_id === discord.channelId)).toHaveLength(2);
+  });
+
   it("makes the client wait out a 429 and retry by itself", async () => {
     const { discord, client } = await setup();
     const limited: number[] = [];

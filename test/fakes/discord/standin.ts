@@ -31,7 +31,7 @@ import {
   user,
 } from "./payloads.ts";
 import { type DiscordRateLimits, RateLimiter } from "./ratelimit.ts";
-import { type GuildState, guildObject, RestApi } from "./rest.ts";
+import { type GuildState, guildObject, NONCE_WINDOW_MS, RestApi } from "./rest.ts";
 import { type Failure, failed, parseBody, readBody } from "./wire.ts";
 
 export type { DiscordRateLimits } from "./ratelimit.ts";
@@ -55,6 +55,9 @@ export type { Failure } from "./wire.ts";
  *   headers @discordjs/rest obeys, so the client waits and retries by itself).
  * - `rateLimits`: 429s past Discord's global and per-channel limits (ratelimit.ts), counted in
  *   `limiter.limited`.
+ * - `hold(method, path)` / `holdAnswers(method, path)`: hold matching calls before they take effect
+ *   (dropped if their client dies meanwhile) or hold only their answers, until release().
+ * - Several gateway clients (replicas on one shard) each get every dispatch.
  * - `closeDms(userId)`: sends to that user's DM channel get 403, code 50007.
  * - Gateway: `dispatch(event, data)`, `memberJoin()`, `reconnect()` (op 7; resolves once resumed),
  *   `identifies`, `resumes`, `lastIdentify`, `connections` (query strings and close codes).
@@ -85,6 +88,8 @@ export interface DiscordStandinOptions {
   interactionDeadlineMs?: number;
   /** Rate-limit mode: Discord's global and per-channel limits (ratelimit.ts); off by default. */
   rateLimits?: DiscordRateLimits | true;
+  /** How long a message nonce sent with enforce_nonce is remembered. Default 5 minutes ("a few"). */
+  nonceWindowMs?: number;
 }
 
 /** One REST request as the stand-in received it and answered it. */
@@ -123,6 +128,20 @@ export interface InteractionResult<P extends APIInteraction = APIInteraction> {
   waitForFollowUp(n?: number, timeoutMs?: number): Promise<RecordedRequest>;
 }
 
+/** Requests held by `hold()` or `holdAnswers()` until release(). */
+export interface Held {
+  /** How many matching requests arrived so far. */
+  readonly arrived: number;
+  release(): void;
+}
+
+interface Gate {
+  method: string;
+  path: RegExp;
+  arrived: number;
+  open: Promise<void>;
+}
+
 interface Waiter {
   match: (r: RecordedRequest) => boolean;
   n: number;
@@ -140,6 +159,7 @@ export class DiscordStandin {
   private readonly rest: RestApi;
   private readonly failures: { method: string; path: RegExp; failure: Failure }[] = [];
   private readonly waiters = new Set<Waiter>();
+  private readonly gates: { before: Gate[]; after: Gate[] } = { before: [], after: [] };
   private readonly server: Server;
   /** Set in rate-limit mode; `limiter.limited` counts the 429s given. */
   readonly limiter: RateLimiter | undefined;
@@ -182,6 +202,7 @@ export class DiscordStandin {
       botUser: this.botUser,
       gatewayUrl,
       interactionDeadlineMs: o.interactionDeadlineMs ?? 3000,
+      nonceWindowMs: o.nonceWindowMs ?? NONCE_WINDOW_MS,
       guilds: this.guilds,
       users: this.users,
     });
@@ -257,6 +278,48 @@ export class DiscordStandin {
   /** The next request matching `method` and `path` (a RegExp on the decoded path) gets `failure`. */
   failNext(method: string, path: RegExp, failure: Failure): void {
     this.failures.push({ method: method.toUpperCase(), path, failure });
+  }
+
+  /**
+   * Holds every request matching `method` and `path` before it takes effect, until release(). A
+   * request whose client went away meanwhile (its process was killed) never reaches "Discord".
+   */
+  hold(method: string, path: RegExp): Held {
+    return this.gate("before", method, path);
+  }
+
+  /**
+   * Lets every matching request take effect (a message is made) but holds its answer until
+   * release(): the client cannot know whether its call went through.
+   */
+  holdAnswers(method: string, path: RegExp): Held {
+    return this.gate("after", method, path);
+  }
+
+  private gate(when: "before" | "after", method: string, path: RegExp): Held {
+    let release = () => {};
+    const open = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const gate: Gate = { method: method.toUpperCase(), path, arrived: 0, open };
+    this.gates[when].push(gate);
+    const gates = this.gates[when];
+    return {
+      get arrived() {
+        return gate.arrived;
+      },
+      release: () => {
+        gates.splice(gates.indexOf(gate), 1);
+        release();
+      },
+    };
+  }
+
+  private async pass(when: "before" | "after", method: string, path: string): Promise<void> {
+    for (const g of this.gates[when].filter((x) => x.method === method && x.path.test(path))) {
+      g.arrived += 1;
+      await g.open;
+    }
   }
 
   /** Resolves with the n-th request (1-based) matching `match`, already received or still to come. */
@@ -394,6 +457,8 @@ export class DiscordStandin {
     }
     const path = url.pathname.slice("/api/v10".length).split("/").map(decodeURIComponent).join("/");
     const method = req.method ?? "GET";
+    await this.pass("before", method, path);
+    if (req.socket.destroyed) return;
     const { body, files } = await parseBody(raw, req.headers["content-type"]);
     const i = this.failures.findIndex((f) => f.method === method && f.path.test(path));
     const failure = i >= 0 ? this.failures.splice(i, 1)[0]?.failure : undefined;
@@ -412,6 +477,7 @@ export class DiscordStandin {
       files,
       status: answer.status,
     });
+    await this.pass("after", method, path);
     const headers = { ...(answer.body === undefined ? {} : { "content-type": "application/json" }), ...answer.headers };
     res.writeHead(answer.status, headers).end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
   }
