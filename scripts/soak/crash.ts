@@ -103,6 +103,7 @@ for (const t of killTimes) {
   let slot = randomLiveSlot();
   // All three were killed and are still starting: the kill waits for the first one back.
   while (slot === undefined) {
+    if (restarting.size === 0) throw new Error("no replica alive and none starting");
     await Promise.race(restarting);
     slot = randomLiveSlot();
   }
