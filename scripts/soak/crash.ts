@@ -50,7 +50,10 @@ const env = {
 };
 
 /** The three slots; a killed replica's slot gets a new process. */
-const slots: (Running | undefined)[] = await Promise.all([0, 1, 2].map(() => startDockhand(env, cleanups)));
+// Started one at a time and given 2 minutes each: on a loaded machine a start can take half a minute.
+const start = () => startDockhand(env, cleanups, { startTimeoutMs: 120_000 });
+const slots: (Running | undefined)[] = [];
+for (let i = 0; i < 3; i++) slots.push(await start());
 const restarting = new Set<Promise<void>>();
 let kills = 0;
 
@@ -61,7 +64,7 @@ function killAndRestart(slot: number): void {
   kills += 1;
   slots[slot] = undefined;
   const p: Promise<void> = r.exited
-    .then(() => startDockhand(env, cleanups))
+    .then(start)
     .then((next) => {
       slots[slot] = next;
     })

@@ -37,7 +37,7 @@ export const asUnprivileged: { uid?: number; gid?: number } =
 export async function startDockhand(
   env: Record<string, string>,
   cleanups: (() => Promise<void> | void)[],
-  o: { dir?: string; user?: { uid?: number; gid?: number } } = {},
+  o: { dir?: string; user?: { uid?: number; gid?: number }; startTimeoutMs?: number } = {},
 ): Promise<Running> {
   const dir = o.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "dockhand-proc-"));
   const port = await freePort();
@@ -75,7 +75,7 @@ export async function startDockhand(
   const started = Date.now();
   while (!/Dockhand is running/.test(err)) {
     if (child.exitCode !== null) throw new Error(`dockhand exited early (${child.exitCode}):\n${err}`);
-    if (Date.now() - started > 30_000) throw new Error(`dockhand did not start:\n${err}`);
+    if (Date.now() - started > (o.startTimeoutMs ?? 30_000)) throw new Error(`dockhand did not start:\n${err}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   return { child, port, dir, stderr: () => err, stdout: () => out, exited };
