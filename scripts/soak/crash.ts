@@ -51,7 +51,19 @@ const env = {
 
 /** The three slots; a killed replica's slot gets a new process. */
 // Started one at a time and given 2 minutes each: on a loaded machine a start can take half a minute.
-const start = () => startDockhand(env, cleanups, { startTimeoutMs: 120_000 });
+// A free port found for a process may be taken by another before it listens: such a start is tried
+// again on another port (counted), rather than leaving the slot empty.
+let startRetries = 0;
+const start = async (): Promise<Running> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDockhand(env, cleanups, { startTimeoutMs: 120_000 });
+    } catch (err) {
+      if (attempt >= 3 || !/already in use/.test(String(err))) throw err;
+      startRetries += 1;
+    }
+  }
+};
 const slots: (Running | undefined)[] = [];
 for (let i = 0; i < 3; i++) slots.push(await start());
 const restarting = new Set<Promise<void>>();
@@ -219,7 +231,9 @@ for (const line of bursts) console.log(line);
 console.log(
   `clicks: ${totals.sent} sent, ${totals.acknowledged} acknowledged (HTTP 200 without error text within 3 s), ${totals.stored} stored, ${totals.lost} lost; ${totals.late} late, ${totals.refused} refused or unanswered`,
 );
-console.log(`SIGKILLs in all: ${kills}; replicas that exited on their own: ${exitedOnTheirOwn}`);
+console.log(
+  `SIGKILLs in all: ${kills}; replicas that exited on their own: ${exitedOnTheirOwn}; starts retried on a taken port: ${startRetries}`,
+);
 
 for (const c of cleanups.reverse()) await c();
 process.exit(occurrences.duplicated + occurrences.lost + totals.lost === 0 ? 0 : 1);
