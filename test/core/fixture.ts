@@ -13,7 +13,6 @@ import { type Logger, silentLogger } from "../../src/core/logger.ts";
 import { DmClosedError, type Messenger } from "../../src/core/onboarding/model.ts";
 import type { Poster } from "../../src/core/quiz/model.ts";
 import type { Reply } from "../../src/core/reply.ts";
-import { ReviewService } from "../../src/core/review/service.ts";
 import { builtInPacks } from "../../src/paths.ts";
 import { openStore, type Store } from "../../src/store/index.ts";
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commands } from "../../commands/index.ts";
 import type { AnyCommand, OptionSpec } from "../../src/core/command.ts";
 import { type ParsedText, parseCommandText } from "../../src/core/text-command.ts";
-import { unmarked, userText } from "../../src/core/user-text.ts";
+import { userText } from "../../src/core/user-text.ts";
 import { caller, type Fixture, makeFixture } from "./fixture.ts";
 
 const parse = (text: string) => parseCommandText(text, commands);

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Caller } from "../../../src/core/command.ts";
 import { LETTERS } from "../../../src/core/quiz/bank.ts";
 import type { Reply } from "../../../src/core/reply.ts";
-import { unmarked, userText } from "../../../src/core/user-text.ts";
+import { userText } from "../../../src/core/user-text.ts";
 import type { Store } from "../../../src/store/index.ts";
 import { button, caller, type Fixture, type FixtureOptions, makeFixture } from "../fixture.ts";
 

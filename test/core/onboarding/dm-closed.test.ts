@@ -6,7 +6,7 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { Caller } from "../../../src/core/command.ts";
 import type { Reply } from "../../../src/core/reply.ts";
-import { unmarked, userText } from "../../../src/core/user-text.ts";
+import { userText } from "../../../src/core/user-text.ts";
 import { button, caller, type Fixture, type FixtureOptions, makeFixture } from "../fixture.ts";
 import { DmRecorder, dmFailures, memberOf, onBothDatabases, openWorld, removeTempDirs, type World } from "../world.ts";
 

@@ -13,7 +13,7 @@ import { loadKnowledge } from "../../../src/core/knowledge/loader.ts";
 import type { Entry, Track } from "../../../src/core/knowledge/schema.ts";
 import { LETTERS } from "../../../src/core/quiz/bank.ts";
 import type { Reply } from "../../../src/core/reply.ts";
-import { unmarked, userText } from "../../../src/core/user-text.ts";
+import { userText } from "../../../src/core/user-text.ts";
 import { builtInPacks } from "../../../src/paths.ts";
 import { button, caller, type Fixture, type FixtureOptions, knowledge, makeFixture } from "../fixture.ts";
 import { openWorld, removeTempDirs, teamPack, type World } from "../world.ts";

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { unmarked, userText } from "../../../src/core/user-text.ts";
+import { unmarked } from "../../../src/core/user-text.ts";
 import { C1, openWorld, removeTempDirs, user, type World, type WorldOptions } from "../world.ts";
 
 const open: World[] = [];

@@ -6,7 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { FakeClock } from "../../../src/core/clock.ts";
 import type { Caller } from "../../../src/core/command.ts";
 import type { QuizChannel, QuizRound } from "../../../src/core/quiz/model.ts";
-import { unmarked, userText } from "../../../src/core/user-text.ts";
+import { userText } from "../../../src/core/user-text.ts";
 import type { OpenStoreOptions } from "../../../src/store/index.ts";
 import { postgresTarget, type Target } from "../../store/targets.ts";
 import {

@@ -11,7 +11,7 @@ import {
   type Recurrence,
   validateTimezone,
 } from "../../../src/core/schedule/recurrence.ts";
-import { unmarked, userText } from "../../../src/core/user-text.ts";
+import { unmarked } from "../../../src/core/user-text.ts";
 
 const iso = (dates: Date[]) => dates.map((d) => d.toISOString());
 const between = (rec: Recurrence, from: string, to: string) =>
