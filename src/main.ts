@@ -63,12 +63,7 @@ export async function start(io: Io) {
     discord: platforms.some((p) => p.platform === "discord" && p.configured),
   };
   const adapters: Adapters = {};
-  const metrics = new Metrics({
-    adapters: () => ({
-      ...(wanted.slack ? { slack: adapters.slack?.ready === true } : {}),
-      ...(wanted.discord ? { discord: adapters.discord?.ready === true } : {}),
-    }),
-  });
+  const metrics = adapterMetrics(wanted, adapters);
   const net = safetyNet(io, log, metrics);
 
   const { kb, search, store, timezone, packs } = await openCore(config, log);
@@ -112,7 +107,6 @@ export async function start(io: Io) {
   const holder: { current?: GatewayHolder } = {};
   const closeAll = async () => {
     health.stop();
-
     for (const stop of stopReloads) stop();
     // The gateway lock is given back alongside, so another replica takes over while this one finishes.
     await Promise.all([holder.current?.stop(), stopWork({ scheduler, quiz: core.quiz, adapters })]);
@@ -160,6 +154,16 @@ export async function start(io: Io) {
   const tickMs = config.scheduler.tickMs;
   const dispatcher = core.dispatcher;
   await run({ adapters, ops, scheduler, tickMs, signal, net, log, closeAll, say, interactive, chatUi, dispatcher });
+}
+
+/** Metrics whose adapter gauge reports each wanted platform's connection. */
+function adapterMetrics(wanted: { slack: boolean; discord: boolean }, adapters: Adapters): Metrics {
+  return new Metrics({
+    adapters: () => ({
+      ...(wanted.slack ? { slack: adapters.slack?.ready === true } : {}),
+      ...(wanted.discord ? { discord: adapters.discord?.ready === true } : {}),
+    }),
+  });
 }
 
 /**
