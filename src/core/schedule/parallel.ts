@@ -6,3 +6,10 @@ export async function inParallel<T>(list: readonly T[], limit: number, work: (x:
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, list.length)) }, lane));
 }
+
+/** The list from a random index on, then its start: the order is kept, the starting point is not. */
+export function rotated<T>(list: T[]): T[] {
+  if (list.length < 2) return list;
+  const start = Math.floor(Math.random() * list.length);
+  return [...list.slice(start), ...list.slice(0, start)];
+}
