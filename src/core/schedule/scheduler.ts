@@ -229,8 +229,8 @@ export class Scheduler {
       }
     }
     const failed = (err: unknown) => this.log.error({ err, job: job.kind }, "occurrence failed");
-    // From a random point: replicas then claim different occurrences instead of racing for the same.
-    await inParallel(rotated(due), this.concurrency, (d) => this.occurrence(entry, d.itemKey, d.item, d.at, now).catch(failed));
+    const run = (d: (typeof due)[number]) => this.occurrence(entry, d.itemKey, d.item, d.at, now).catch(failed);
+    await inParallel(rotated(due), this.concurrency, run);
     entry.cursor = Math.max(from, now);
   }
 
