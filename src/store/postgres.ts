@@ -5,6 +5,7 @@ import type { Database } from "./schema.ts";
 import { StripNulPlugin } from "./strip-nul.ts";
 
 const INT8_OID = 20;
+const POOL_SIZE = 20;
 
 /** Connects to PostgreSQL, checks the connection and migrates the current schema. */
 export async function openPostgres(url: string): Promise<Kysely<Database>> {
@@ -16,7 +17,10 @@ export async function openPostgres(url: string): Promise<Kysely<Database>> {
 
   let db: Kysely<Database> | undefined;
   try {
-    const pool = new pg.Pool({ connectionString: url, types, connectionTimeoutMillis: 10_000 });
+    // The scheduler runs up to 50 occurrences at once, each a few short statements in a row: with
+    // pg's default of 10 connections most of them wait for a connection rather than for the
+    // database. 20 keeps three replicas (60) under PostgreSQL's default max_connections of 100.
+    const pool = new pg.Pool({ connectionString: url, types, max: POOL_SIZE, connectionTimeoutMillis: 10_000 });
     // A client that loses its connection emits 'error'; without a listener the process would
     // crash. The pool listens only while a client is idle, so every client also gets a listener of
     // its own for the time it is checked out: the statement in flight fails (and is retried where

@@ -41,10 +41,15 @@ export function quizPostJob(repo: QuizRepo, quiz: QuizService): Job<QuizSchedule
         const failed = rounds[0];
         if (failed && (await quiz.adopt(failed, closesAt))) return `round ${failed.id} found in the channel`;
       }
-      // The previous round closes when this one is due; close it first rather than wait a tick.
-      const open = await repo.openRoundIn(s);
-      if (open && open.status === "open" && open.closesAt <= at) await quiz.close(open.id);
-      const result = await quiz.post(s, { postedBy: null, scheduleKey: key, closesAt });
+      const opts = { postedBy: null, scheduleKey: key, closesAt };
+      let result = await quiz.post(s, opts);
+      // The previous round closes when this one is due: when it is still open, close it now rather
+      // than wait for the closing job's tick. Looked at only when it blocks the post, which spares
+      // the usual case (nothing open) a query.
+      if (!result.ok && result.open.status === "open" && result.open.closesAt <= at) {
+        await quiz.close(result.open.id);
+        result = await quiz.post(s, opts);
+      }
       if (!result.ok) throw new Error(`channel ${s.channelId} still has round ${result.open.id} open`);
       return `round ${result.round.id} posted`;
     },

@@ -1,7 +1,7 @@
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../logger.ts";
 import type { Claims, LeaseResult } from "./leases.ts";
-import { inParallel } from "./parallel.ts";
+import { inParallel, rotated } from "./parallel.ts";
 
 /**
  * Something that happens at computed instants for each of a changing set of items, e.g. "post the
@@ -229,7 +229,8 @@ export class Scheduler {
       }
     }
     const failed = (err: unknown) => this.log.error({ err, job: job.kind }, "occurrence failed");
-    await inParallel(due, this.concurrency, (d) => this.occurrence(entry, d.itemKey, d.item, d.at, now).catch(failed));
+    const run = (d: (typeof due)[number]) => this.occurrence(entry, d.itemKey, d.item, d.at, now).catch(failed);
+    await inParallel(rotated(due), this.concurrency, run);
     entry.cursor = Math.max(from, now);
   }
 
