@@ -310,7 +310,9 @@ function readOpen(
         const blob = readAt(fd, (offsets[i + 1] as number) - from, blobStart + from);
         if (crc32(blob) !== checks[i]) {
           damaged(path, fd);
-          throw new DamagedIndex(`the saved index ${path} is damaged (entry ${meta.id}); it is rebuilt at the next start`);
+          throw new DamagedIndex(
+            `the saved index ${path} is damaged (entry ${meta.id}); it is rebuilt at the next start`,
+          );
         }
         return blob.toString("utf8");
       }) as unknown as Entry,
