@@ -56,6 +56,11 @@ describe("the saved index", () => {
     expect(entry?.sections).toEqual(original?.sections);
     expect(entry?.quiz).toEqual(original?.quiz);
     expect(entry?.body).toBe(original?.body);
+    expect(entry?.aliases).toEqual(original?.aliases);
+    expect(entry?.related).toEqual(original?.related);
+    expect(saved.kb.entries.map((e) => [e.id, e.title, e.aliases, e.related, e.tags])).toEqual(
+      built.kb.entries.map((e) => [e.id, e.title, e.aliases, e.related, e.tags]),
+    );
     expect(saved.kb.tracks).toEqual(built.kb.tracks);
   }, 60_000);
 

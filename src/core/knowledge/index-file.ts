@@ -18,10 +18,15 @@ import { type PackedStrings, packStrings, SortedKeys, sortedPairs, unpackString 
  */
 const MAGIC = "DHINDEX1";
 /** Bumped whenever the layout or what the arrays mean changes. */
-export const INDEX_FORMAT = 3;
+export const INDEX_FORMAT = 4;
 
 /** Entry fields read for every entry at start-up (autocomplete, comparisons, exact lookups). */
-const EAGER = ["id", "title", "aliases", "tags", "related", "file", "pack", "overrides", "compare"] as const;
+const EAGER = ["id", "title", "tags", "file", "pack", "overrides", "compare"] as const;
+/**
+ * Short fields that nothing reads for every entry at start: kept per entry as JSON among the arrays
+ * (out of the header, which JSON.parse would otherwise have to read whole) and decoded when first read.
+ */
+const SHELVED = ["aliases", "related"] as const;
 /** The other fields, read from the file when first needed. */
 const LAZY = ["summary", "commands", "sources", "verified", "quiz", "body", "sections", "source"] as const;
 
@@ -77,6 +82,7 @@ export function writeIndexFile(
   const exact = sortedPairs(data.exact);
   const compoundWords = packStrings(compounds.values.map((words) => words.join(" ")));
   const text = (lines: string[]) => Buffer.from(lines.join("\n"), "utf8");
+  const shelved = packStrings(kb.entries.map((e) => JSON.stringify(SHELVED.map((k) => e[k]))));
   const parts: [string, Part][] = [
     ["vocab", text(data.vocab.terms)],
     ["shortWords", text(data.shortTerms.map(([w]) => w))],
@@ -92,6 +98,8 @@ export function writeIndexFile(
     ...bm25Parts("entries", data.entries),
     ...bm25Parts("passages", data.passages),
     ["passageOf", data.passageOf],
+    ["shelved", shelved.text],
+    ["shelvedStarts", shelved.starts],
     ["blobOffsets", blobOffsets],
     ["blobChecks", blobChecks],
     // Last, so that the digest before it covers everything read at start.
@@ -303,19 +311,24 @@ function readOpen(
   const offsets = part("blobOffsets") as Uint32Array;
   const checks = part("blobChecks") as Uint32Array;
   const blobStart = start + blobsAt;
+  const shelved = packed("shelved", "shelvedStarts");
   const entries: Entry[] = header.entries.map(
     (meta, i) =>
-      new SavedEntry(meta, () => {
-        const from = offsets[i] as number;
-        const blob = readAt(fd, (offsets[i + 1] as number) - from, blobStart + from);
-        if (crc32(blob) !== checks[i]) {
-          damaged(path, fd);
-          throw new DamagedIndex(
-            `the saved index ${path} is damaged (entry ${meta.id}); it is rebuilt at the next start`,
-          );
-        }
-        return blob.toString("utf8");
-      }) as unknown as Entry,
+      new SavedEntry(
+        meta,
+        () => unpackString(shelved, i),
+        () => {
+          const from = offsets[i] as number;
+          const blob = readAt(fd, (offsets[i + 1] as number) - from, blobStart + from);
+          if (crc32(blob) !== checks[i]) {
+            damaged(path, fd);
+            throw new DamagedIndex(
+              `the saved index ${path} is damaged (entry ${meta.id}); it is rebuilt at the next start`,
+            );
+          }
+          return blob.toString("utf8");
+        },
+      ) as unknown as Entry,
   );
   const kb: KnowledgeBase = {
     entries,
@@ -328,6 +341,8 @@ function readOpen(
 
 const LOAD = Symbol("load");
 const FULL = Symbol("full");
+const SHELF = Symbol("shelf");
+const SHELF_VALUES = Symbol("shelfValues");
 
 /**
  * An entry whose long fields (`LAZY`) are decoded from the saved file the first time one is read:
@@ -336,12 +351,25 @@ const FULL = Symbol("full");
 class SavedEntry {
   [LOAD]: () => string;
   [FULL]?: Record<string, unknown>;
+  [SHELF]: () => string;
+  [SHELF_VALUES]?: unknown[];
 
-  constructor(meta: object, load: () => string) {
+  constructor(meta: object, shelf: () => string, load: () => string) {
     Object.assign(this, meta);
+    this[SHELF] = shelf;
     this[LOAD] = load;
   }
 }
+
+SHELVED.forEach((k, i) => {
+  Object.defineProperty(SavedEntry.prototype, k, {
+    get(this: SavedEntry) {
+      this[SHELF_VALUES] ??= JSON.parse(this[SHELF]()) as unknown[];
+      return this[SHELF_VALUES][i];
+    },
+    enumerable: true,
+  });
+});
 
 function rest(e: SavedEntry): Record<string, unknown> {
   let full = e[FULL];
