@@ -58,6 +58,7 @@ export default defineCommand({
       }
       return more.length === 0 ? { ...none, action } : null;
     },
+    saves: (o) => o.action === "start" || o.action === "stop" || o.action === "invite" || o.action === "pace",
     examples: [
       "/docker onboard",
       "/docker onboard status",

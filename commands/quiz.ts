@@ -68,6 +68,7 @@ export default defineCommand({
       }
       return null;
     },
+    saves: (o) => o.action === "now" || o.action === "schedule" || o.action === "off" || o.action === "close",
     examples: [
       "/docker quiz now",
       "/docker quiz schedule 09:30 Europe/Berlin weekdays close after 2h",

@@ -37,6 +37,7 @@ export default defineCommand({
       if (action === "daily" && more.length <= 2) return { ...none, action, time: more[0], timezone: more[1] };
       return more.length === 0 ? { ...none, action } : null;
     },
+    saves: (o) => o.action === "add" || o.action === "daily",
     examples: [
       "/docker review",
       "/docker review add volumes",

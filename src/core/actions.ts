@@ -116,12 +116,27 @@ export function parseAction(id: unknown): Action | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
+/** Buttons whose press changes stored state; the rest only show something. */
+const SAVING: ReadonlySet<Action["kind"]> = new Set([
+  "answer",
+  "vote",
+  "obstart",
+  "obnext",
+  "obans",
+  "obpause",
+  "rvans",
+  "rveasy",
+  "rvadd",
+  "rvreset",
+]);
+
 /**
- * Buttons whose press is stored and nothing more (a quiz answer, a vote): the adapters store them
- * before they acknowledge the press, so that an acknowledged press is never lost.
+ * Buttons whose press is stored (a quiz or checkpoint answer, a vote, the next onboarding step, a
+ * review grade): the adapters store them before they acknowledge the press, so that an
+ * acknowledged press is never lost.
  */
 export function savesState(action: Action | undefined): boolean {
-  return action?.kind === "answer" || action?.kind === "vote";
+  return action !== undefined && SAVING.has(action.kind);
 }
 
 /** The polite answer to a button whose id is garbled, forged, or points at something gone. */

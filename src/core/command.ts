@@ -73,6 +73,11 @@ export interface CommandSpec<S extends OptionSpecs> {
   verb: string | null;
   /** Turns the free text after the verb into options; null when it is not valid for this command. */
   parseText(rest: string): OptionsOf<S> | null;
+  /**
+   * True when running these options changes stored state (a schedule, an enrolment, a setting):
+   * adapters then store it before they acknowledge, and an acknowledgement means it is saved.
+   */
+  saves?: (options: OptionsOf<S>) => boolean;
   /** Example invocations for help, in the free-text form. */
   examples: string[];
 }

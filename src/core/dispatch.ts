@@ -90,6 +90,15 @@ export class Dispatcher {
     });
   }
 
+  /**
+   * Whether this free text, once run, changes stored state (see CommandSpec.saves): the adapter
+   * then waits for it before acknowledging. Text that does not parse changes nothing.
+   */
+  savesState(raw: string): boolean {
+    const parsed = parseCommandText(cleanText(raw), this.ctx.commands);
+    return !("error" in parsed) && (parsed.command.spec.saves?.(parsed.options) ?? false);
+  }
+
   /** A button press; the id comes from the platform and is parsed, never trusted. */
   action(id: unknown, who: Caller): Promise<Reply> {
     const caller = cleanCaller(who);
@@ -155,6 +164,7 @@ export class Dispatcher {
           `Something went wrong on my side (ref ${ref}). Please try again; if it keeps failing, give this ref to whoever runs Dockhand.`,
         ),
         failed: true,
+        ref,
       };
     }
   }

@@ -33,6 +33,8 @@ export interface Reply {
   replaceOriginal?: boolean;
   /** The request failed on Dockhand's side (the generic error reply): whatever it asked for may not be done. */
   failed?: boolean;
+  /** With `failed`: the reference id logged with the error, to quote to whoever runs Dockhand. */
+  ref?: string;
 }
 
 /** Builds a reply, deriving the plain-text fallback from its parts when none is given. */

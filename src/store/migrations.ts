@@ -28,6 +28,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     "0004_store_probe": storeProbe(),
     "0005_leased_claims": leasedClaims(),
     "0006_reviews": reviewsMigration(dialect),
+    "0007_reveal_lease": revealLease(),
   };
 }
 
@@ -356,6 +357,30 @@ function leasedClaims(): Migration {
         await db.schema.alterTable("claims").dropColumn(column).execute();
       for (const column of ["owner", "lease_until"])
         await db.schema.alterTable("quiz_rounds").dropColumn(column).execute();
+    },
+  };
+}
+
+/**
+ * A closed round is revealed under the same kind of lease as a round being posted (owner and
+ * lease_until); revealed_at marks the reveal done, so a reveal whose process died is redone by
+ * the next one. Rounds closed before this existed were revealed (or never will be): marked done.
+ */
+function revealLease(): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("quiz_rounds").addColumn("revealed_at", "bigint").execute();
+      await sql`update quiz_rounds set revealed_at = coalesce(closed_at, 0) where status = 'closed'`.execute(db);
+      await db.schema
+        .createIndex("quiz_rounds_unrevealed_idx")
+        .on("quiz_rounds")
+        .column("lease_until")
+        .where(sql<boolean>`status = 'closed' and revealed_at is null`)
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropIndex("quiz_rounds_unrevealed_idx").execute();
+      await db.schema.alterTable("quiz_rounds").dropColumn("revealed_at").execute();
     },
   };
 }

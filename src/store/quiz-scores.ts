@@ -29,12 +29,20 @@ export class QuizScores {
    * Scoring per channel: a right answer gives a point and extends the streak;
    * a wrong answer ends it; a user with a streak who did not answer loses it.
    */
-  async closeRound(roundId: number, at: Date): Promise<{ round: QuizRound; answers: QuizAnswer[] } | undefined> {
+  async closeRound(
+    roundId: number,
+    at: Date,
+    reveal?: { owner: string; until: Date },
+  ): Promise<{ round: QuizRound; answers: QuizAnswer[] } | undefined> {
     const closedAt = ms(at, "at", OWNER);
     return this.#transaction(async (trx) => {
       const row = await trx
         .updateTable("quiz_rounds")
-        .set({ status: "closed", closed_at: closedAt })
+        .set({
+          status: "closed",
+          closed_at: closedAt,
+          ...(reveal ? { owner: reveal.owner, lease_until: reveal.until.getTime() } : {}),
+        })
         .where("id", "=", roundId)
         .where("status", "=", "open")
         .returningAll()

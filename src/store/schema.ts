@@ -126,6 +126,8 @@ export interface QuizRoundsTable {
   /** While 'posting': the process sending the message, and until when it holds the round. */
   owner: Generated<string | null>;
   lease_until: Generated<number | null>;
+  /** When the reveal reached the round's message; null while a closed round awaits its reveal. */
+  revealed_at: Generated<number | null>;
 }
 
 /** A user's first answer in a round is final; primary key (round_id, user_id). */

@@ -142,6 +142,53 @@ describe.skipIf(!baseUrl)("replicas on one PostgreSQL database, killed the hard 
     expect(acked.length).toBeGreaterThan(150);
   }, 60_000);
 
+  it("the replica revealing a round SIGKILLed mid-reveal: another reveals it, the round is scored once", async () => {
+    const { url, db } = await freshSchema(cleanups);
+    const standIn = await slackStandIn();
+    const replicas = await startReplicas(2, url, standIn, cleanups);
+    const events = replicas.map((r) => `http://127.0.0.1:${r.port}/slack/events`);
+    const asked = await postSigned(
+      events[0] as string,
+      asForm(slashCommand({ text: "quiz now", channel: "C4", responseUrl: standIn.responseUrl() })),
+    );
+    expect(asked.status).toBe(200);
+    const [choice] = await until(() => {
+      const ids = answerButtons(standIn, "C4");
+      return ids.length > 0 ? ids : undefined;
+    }, "the question");
+    const press = buttonPress({
+      actionId: choice as string,
+      user: "U-one",
+      channel: "C4",
+      responseUrl: standIn.responseUrl(),
+    });
+    expect((await postSigned(events[1] as string, asPayload(press))).status).toBe(200);
+    await standIn.waitForCall("chat.update", 1, 15_000); // the answer count, before the reveal is held
+
+    const held = standIn.hold("chat.update");
+    await db.query("update quiz_rounds set closes_at = $1 where channel_id = 'C4'", [Date.now() + 500]);
+    const owner = await until(async () => {
+      const { rows } = await db.query("select owner from quiz_rounds where channel_id = 'C4' and status = 'closed'");
+      return rows[0]?.owner as string | undefined;
+    }, "a replica to close the round");
+    await standIn.waitForCall("chat.update", 2, 15_000);
+    const revealer = replicas.find((r) => r.child.pid === Number(owner.split("-").pop()));
+    if (!revealer) throw new Error(`reveal owner ${owner} is none of the replicas`);
+    revealer.child.kill("SIGKILL");
+    await revealer.exited;
+    held.release(); // the dead process's edit never reaches Slack
+
+    const revealed = async () =>
+      (await db.query("select revealed_at from quiz_rounds where channel_id = 'C4'")).rows[0]?.revealed_at;
+    await until(async () => (await revealed()) !== null, "the reveal by the other replica");
+    const [question] = questionsIn(standIn, "C4");
+    expect(String(question?.text)).toMatch(/Quiz answer/);
+    const { rows: scores } = await db.query("select user_id, answered from quiz_scores where channel_id = 'C4'");
+    expect(scores).toEqual([{ user_id: "U-one", answered: 1 }]);
+    const survivor = replicas.find((r) => r !== revealer);
+    expect(survivor?.stdout()).toMatch(/revealing a round another process closed/);
+  }, 60_000);
+
   it("SIGTERM while a scheduled post hangs: exits 0 and leaves no round in 'posting'; a replica posts it once", async () => {
     const { url, db } = await freshSchema(cleanups);
     const standIn = await slackStandIn();

@@ -231,6 +231,30 @@ function quizSuite(name: string, target: Target): void {
       expect((await quiz.posting.forSchedule("C1@09:00")).map((r) => r.id)).toEqual([id]);
     });
 
+    it("a closed round's reveal is leased to its closer: taken over once the lease runs out undone, never after it is done", async () => {
+      const quiz = await freshQuiz();
+      const round = await postRound(quiz, C1, 0);
+      await quiz.answer(round.id, { userId: "U1", userName: "ann", choice: 1, correct: false, at: at(5) });
+      const closed = await quiz.closeRound(round.id, at(60), { owner: "a", until: at(70) });
+      expect(closed?.round.status).toBe("closed");
+      expect(await quiz.reveals.stale(at(65))).toEqual([]); // a is revealing it
+      expect(await quiz.reveals.take(round.id, "b", at(65), 10)).toBeUndefined();
+      expect(await quiz.reveals.renew(round.id, "a", at(80))).toBe(true);
+      expect((await quiz.reveals.stale(at(80))).map((r) => r.id)).toEqual([round.id]); // a stopped renewing
+      const taken = await Promise.all([
+        quiz.reveals.take(round.id, "b", at(80), 10),
+        quiz.reveals.take(round.id, "c", at(80), 10),
+      ]);
+      expect(taken.filter(Boolean)).toHaveLength(1); // one taker wins
+      const won = taken.find(Boolean);
+      expect(won?.answers.map((a) => a.userId)).toEqual(["U1"]);
+      expect(await quiz.reveals.renew(round.id, "a", at(90))).toBe(false); // the old holder lost it
+      await quiz.reveals.done(round.id, at(82));
+      expect(await quiz.reveals.stale(at(1000))).toEqual([]);
+      expect(await quiz.reveals.take(round.id, "d", at(1000), 10)).toBeUndefined();
+      expect((await quiz.me(C1, "U1"))?.answered).toBe(1); // scored once, by the close
+    });
+
     it("a failed round whose message turned up is revived, unless the channel moved on", async () => {
       const quiz = await freshQuiz();
       const spec = { entryId: "volumes", questionIndex: 0, postedBy: null, scheduleKey: null };

@@ -10,7 +10,14 @@ import { ASK_SHORTCUT, SLASH_COMMAND } from "./manifest.ts";
 import { messagesOf, type SlackOutbound } from "./outbound.ts";
 import { actionIdOf, isDirectMessage, slackToPlain, stripBotMention } from "./parse.ts";
 import type { People } from "./people.ts";
-import { NOT_SAVED, NotSavedError, SAVE_DEADLINE_MS, withDeadline } from "./save-first.ts";
+import {
+  commandNotSaved,
+  NOT_SAVED,
+  NotSavedError,
+  SAVE_DEADLINE_MS,
+  STILL_SAVING,
+  withDeadline,
+} from "./save-first.ts";
 import { errorText, platformError } from "./support.ts";
 
 export type JoinHook = (
@@ -51,18 +58,7 @@ export function listen(app: App, i: Inbound): void {
     await next();
   });
 
-  app.command(SLASH_COMMAND, async ({ command, ack, respond }) => {
-    await ack();
-    await track("command", async () => {
-      const caller = await people.callerOf({
-        team: command.team_id,
-        channel: command.channel_id,
-        user: command.user_id,
-        name: command.user_name,
-      });
-      await out.respondWith(respond, await dispatcher.text(slackToPlain(command.text), caller), {});
-    });
-  });
+  listenForCommands(app, i);
 
   app.action({ type: "block_actions" }, async ({ body, action, ack, respond }) => {
     const channel = body.channel?.id ?? (body.container.channel_id as string | undefined) ?? "";
@@ -144,6 +140,48 @@ export function listen(app: App, i: Inbound): void {
   });
 
   listenForJoins(app, i);
+}
+
+/** The slash command: answered after the acknowledgement, or saved before it when it changes state. */
+function listenForCommands(app: App, i: Inbound): void {
+  const { dispatcher, people, out, log } = i;
+  app.command(SLASH_COMMAND, async ({ command, ack, respond }) => {
+    const text = slackToPlain(command.text);
+    const run = async () => {
+      const caller = await people.callerOf({
+        team: command.team_id,
+        channel: command.channel_id,
+        user: command.user_id,
+        name: command.user_name,
+      });
+      return dispatcher.text(text, caller);
+    };
+    if (!dispatcher.savesState(text)) {
+      await ack();
+      await i.track("command", async () => out.respondWith(respond, await run(), {}));
+      return;
+    }
+    // A command that changes something is saved before Slack gets its acknowledgement. A plain
+    // acknowledgement means saved (the reply follows); otherwise the acknowledgement itself says
+    // "not saved" or "still saving", and the outcome of the latter follows.
+    const work = run();
+    const reply = await withDeadline(work, SAVE_DEADLINE_MS);
+    if (!reply) {
+      await ack({ response_type: "ephemeral", text: STILL_SAVING });
+      await i.track("command", async () => {
+        const late = await work;
+        await out.respondWith(respond, late.failed ? notice(commandNotSaved(late.ref)) : late, {});
+      });
+      return;
+    }
+    if (reply.failed) {
+      log.warn({ user: command.user_id, ref: reply.ref }, "command not saved; told in the acknowledgement");
+      await ack({ response_type: "ephemeral", text: commandNotSaved(reply.ref) });
+      return;
+    }
+    await ack();
+    i.afterAck("command", () => out.respondWith(respond, reply, {}));
+  });
 }
 
 function listenForJoins(app: App, i: Inbound): void {

@@ -10,6 +10,15 @@ export const SAVE_DEADLINE_MS = 2_000;
 export const NOT_SAVED =
   "Sorry, I could not confirm that your press was saved (the database is slow or away). Please press it again in a moment; if it did get saved, your first answer stands.";
 
+/** The acknowledgement of a command whose change could not be saved: it says so, and what to do. */
+export function commandNotSaved(ref: string | undefined): string {
+  return `Sorry, I could not save that${ref ? ` (ref ${ref})` : ""}: nothing is confirmed. Please try again in a moment.`;
+}
+
+/** The acknowledgement of a command whose change is still being saved when Slack's time is up. */
+export const STILL_SAVING =
+  "This is taking longer than it should (the database is slow). I will tell you here whether it was saved; until then, nothing is confirmed.";
+
 /** A press that was not stored: the listener throws it so that Slack gets an error status, not an acknowledgement. */
 export class NotSavedError extends Error {
   /** Bolt passes errors with a code on unchanged. */

@@ -37,9 +37,33 @@ export interface QuizPostingRepo {
   revive(roundId: number, p: { messageRef: string; postedAt: Date; closesAt: Date }): Promise<boolean>;
 }
 
+/**
+ * The lease on a closed round's reveal: closeRound gives it to the closer, who renews it while the
+ * reveal goes out and marks it done; a reveal whose lease ran out undone is taken over.
+ */
+export interface QuizRevealRepo {
+  /** Takes a closed, unrevealed round whose lease ran out (or is the caller's), with its answers. */
+  take(
+    roundId: number,
+    owner: string,
+    now: Date,
+    leaseMs: number,
+  ): Promise<{ round: QuizRound; answers: QuizAnswer[] } | undefined>;
+  /** Extends the caller's lease; false when the reveal is done or another process took it. */
+  renew(roundId: number, owner: string, until: Date): Promise<boolean>;
+  /** Ends the caller's lease at once, leaving the reveal to whoever looks next. */
+  release(roundId: number, owner: string): Promise<void>;
+  /** The reveal reached the message: never done again. */
+  done(roundId: number, at: Date): Promise<void>;
+  /** Closed rounds not yet revealed whose lease ran out by `now`. */
+  stale(now: Date): Promise<QuizRound[]>;
+}
+
 export interface QuizRepo {
   /** The lease on rounds being posted. */
   readonly posting: QuizPostingRepo;
+  /** The lease on reveals of closed rounds. */
+  readonly reveals: QuizRevealRepo;
   /** Creates or replaces the channel's schedule. */
   setSchedule(
     ch: QuizChannel,
@@ -86,8 +110,15 @@ export interface QuizRepo {
   /** A round's answers, earliest first. */
   answersOf(roundId: number): Promise<QuizAnswer[]>;
 
-  /** Closes an open round and scores it at once; undefined when it was not open. */
-  closeRound(roundId: number, at: Date): Promise<{ round: QuizRound; answers: QuizAnswer[] } | undefined>;
+  /**
+   * Closes an open round and scores it at once; undefined when it was not open. With `reveal`, the
+   * closer holds the reveal's lease (see QuizRevealRepo) until then.
+   */
+  closeRound(
+    roundId: number,
+    at: Date,
+    reveal?: { owner: string; until: Date },
+  ): Promise<{ round: QuizRound; answers: QuizAnswer[] } | undefined>;
   /** The channel's best scorers: all-time points (`since` null) or right answers since `since`. */
   leaderboard(ch: QuizChannel, since: Date | null, limit: number): Promise<LeaderboardRow[]>;
   /** The user's standing in the channel, or undefined before their first scored answer. */

@@ -18,8 +18,9 @@ import { type BankQuestion, bank, LETTERS, pickQuestion } from "./bank.ts";
 import { type CloseRule, RoundDelivery } from "./delivery.ts";
 import { formatDuration, parseDuration } from "./duration.ts";
 import type { Poster, QuizChannel, QuizRound } from "./model.ts";
-import { questionReply, type RoundView, revealReply } from "./render.ts";
+import { questionReply, type RoundView } from "./render.ts";
 import type { QuizRepo } from "./repo.ts";
+import { RoundReveal } from "./reveal.ts";
 import { closeTime, daysFromText, daysToText, recurrenceOf } from "./timing.ts";
 
 export { type CloseRule, roundTag } from "./delivery.ts";
@@ -75,6 +76,7 @@ export class QuizService {
   private readonly owner: string;
   private readonly leaseMs: number;
   private readonly delivery: RoundDelivery;
+  private readonly reveals: RoundReveal;
   /** Work started after a reply (answer counts). */
   private readonly background = new Set<Promise<unknown>>();
 
@@ -92,6 +94,18 @@ export class QuizService {
       leaseMs: this.leaseMs,
       stuckScanMs: o.stuckScanMs ?? 1_000,
       view: (round) => this.view(round),
+    });
+    this.reveals = new RoundReveal({
+      repo: o.repo,
+      poster: o.poster,
+      clock: o.clock,
+      log: o.log,
+      owner: this.owner,
+      leaseMs: this.leaseMs,
+      stuckScanMs: o.stuckScanMs ?? 1_000,
+      showNames: o.showNames,
+      view: (round) => this.view(round),
+      onMissed: o.onMissed,
     });
   }
 
@@ -141,9 +155,12 @@ export class QuizService {
     return this.delivery.resume(roundId, closesAt);
   }
 
-  /** Every round left in 'posting' past its lease, resumed; returns how many. */
-  recoverStuck(): Promise<number> {
-    return this.delivery.recoverStuck();
+  /**
+   * Every round left in 'posting' past its lease, resumed, and every closed round whose reveal was
+   * left undone past its lease, revealed; returns how many.
+   */
+  async recoverStuck(): Promise<number> {
+    return (await this.delivery.recoverStuck()) + (await this.reveals.resumeStale());
   }
 
   /** A failed round whose message turned up in the channel after all, opened; false when not found. */
@@ -155,8 +172,9 @@ export class QuizService {
    * At shutdown: waits up to waitMs for messages being sent and work started after replies, then
    * settles rounds still being posted (see RoundDelivery.stop).
    */
-  stop(waitMs: number, findMs = 2_000): Promise<void> {
-    return this.delivery.stop(waitMs, findMs, [...this.background]);
+  async stop(waitMs: number, findMs = 2_000): Promise<void> {
+    await this.delivery.stop(waitMs, findMs, [...this.background, ...this.reveals.pending()]);
+    await this.reveals.stop();
   }
 
   /** A click on a choice: the first one counts and is final. */
@@ -197,24 +215,9 @@ export class QuizService {
     this.background.add(p);
   }
 
-  /** Closes a round once (whoever calls first), scores it and shows the reveal. */
-  async close(roundId: number): Promise<boolean> {
-    const closed = await this.o.repo.closeRound(roundId, this.o.clock.now());
-    if (!closed) return false;
-    const view = this.view(closed.round);
-    await this.o.poster.update(
-      closed.round,
-      closed.round.messageRef,
-      revealReply(view, closed.answers, this.o.showNames),
-    );
-    this.o.log.info({ round: roundId, answers: closed.answers.length }, "quiz round closed");
-    const ref = { entryId: closed.round.entryId, question: closed.round.questionIndex };
-    for (const a of closed.answers.filter((x) => !x.correct))
-      await this.o.onMissed?.(
-        { platform: closed.round.platform, workspaceId: closed.round.workspaceId, userId: a.userId },
-        ref,
-      );
-    return true;
+  /** Closes a round once (whoever calls first), scores it and shows the reveal (see RoundReveal). */
+  close(roundId: number): Promise<boolean> {
+    return this.reveals.close(roundId);
   }
 
   /** `quiz now`: a question in the caller's channel, closing as the channel's schedule says. */
