@@ -56,6 +56,11 @@ describe("the saved index", () => {
     expect(entry?.sections).toEqual(original?.sections);
     expect(entry?.quiz).toEqual(original?.quiz);
     expect(entry?.body).toBe(original?.body);
+    expect(entry?.aliases).toEqual(original?.aliases);
+    expect(entry?.related).toEqual(original?.related);
+    expect(saved.kb.entries.map((e) => [e.id, e.title, e.aliases, e.related, e.tags])).toEqual(
+      built.kb.entries.map((e) => [e.id, e.title, e.aliases, e.related, e.tags]),
+    );
     expect(saved.kb.tracks).toEqual(built.kb.tracks);
   }, 60_000);
 
@@ -102,6 +107,25 @@ describe("the saved index", () => {
     },
     60_000,
   );
+
+  it("refuses an entry whose saved text is damaged, and is rebuilt at the next start", () => {
+    open();
+    const bytes = fs.readFileSync(indexPath);
+    // The entries' text is kept as JSON near the end of the file: damage one entry's body there.
+    const body = (built.kb.byId.get("volumes")?.body ?? "").slice(0, 40);
+    const at = bytes.lastIndexOf(Buffer.from(JSON.stringify(body).slice(1, -1), "utf8"));
+    expect(at).toBeGreaterThan(bytes.length / 2);
+    bytes[at + 5] = (bytes[at + 5] as number) ^ 0x20;
+    fs.writeFileSync(indexPath, bytes);
+    const damaged = open();
+    expect(damaged.source).toBe("saved");
+    expect(() => damaged.kb.byId.get("volumes")?.body).toThrow(/damaged \(entry volumes\)/);
+    expect(fs.existsSync(indexPath)).toBe(false);
+    const reopened = open();
+    expect(reopened.source).toBe("built");
+    expect(reopened.lines).toEqual([expect.stringContaining("no saved index yet")]);
+    expect(open().kb.byId.get("volumes")?.body).toBe(built.kb.byId.get("volumes")?.body);
+  }, 60_000);
 
   it("is only read, never written, when saving is off", () => {
     fs.rmSync(indexPath);

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { crc32 } from "node:zlib";
 import type { IndexData } from "./index-data.ts";
 import type { KnowledgeBase } from "./loader.ts";
 import { type Bm25Data, Vocabulary } from "./postings.ts";
@@ -11,15 +12,21 @@ import { type PackedStrings, packStrings, SortedKeys, sortedPairs, unpackString 
  * The saved search index: one file holding the knowledge base and its index, so that a restart
  * maps arrays instead of parsing thousands of files. Layout: an 8-byte magic, the header's length
  * (4 bytes), the header (JSON), then typed arrays and text each aligned to 8 bytes, and a SHA-1 of
- * everything before it. An entry's long fields (body, sections, summary, quiz...) stay encoded in
- * the file's buffer until something reads them.
+ * everything before the entries' text (the last part). The text, most of the file, is not read at
+ * start: an entry's long fields (body, sections, summary, quiz...) are read from the file when
+ * first needed and checked then against that entry's CRC-32, kept among the arrays.
  */
 const MAGIC = "DHINDEX1";
 /** Bumped whenever the layout or what the arrays mean changes. */
-export const INDEX_FORMAT = 2;
+export const INDEX_FORMAT = 4;
 
 /** Entry fields read for every entry at start-up (autocomplete, comparisons, exact lookups). */
-const EAGER = ["id", "title", "aliases", "tags", "related", "file", "pack", "overrides", "compare"] as const;
+const EAGER = ["id", "title", "tags", "file", "pack", "overrides", "compare"] as const;
+/**
+ * Short fields that nothing reads for every entry at start: kept per entry as JSON among the arrays
+ * (out of the header, which JSON.parse would otherwise have to read whole) and decoded when first read.
+ */
+const SHELVED = ["aliases", "related"] as const;
 /** The other fields, read from the file when first needed. */
 const LAZY = ["summary", "commands", "sources", "verified", "quiz", "body", "sections", "source"] as const;
 
@@ -54,6 +61,7 @@ export function writeIndexFile(
 ): void {
   const blobs: Buffer[] = [];
   const blobOffsets = new Uint32Array(kb.entries.length + 1);
+  const blobChecks = new Uint32Array(kb.entries.length);
   let at = 0;
   kb.entries.forEach((e, i) => {
     const rest: Record<string, unknown> = {};
@@ -64,6 +72,7 @@ export function writeIndexFile(
     }
     const blob = Buffer.from(JSON.stringify(rest), "utf8");
     blobs.push(blob);
+    blobChecks[i] = crc32(blob);
     at += blob.length;
     blobOffsets[i + 1] = at;
   });
@@ -73,6 +82,7 @@ export function writeIndexFile(
   const exact = sortedPairs(data.exact);
   const compoundWords = packStrings(compounds.values.map((words) => words.join(" ")));
   const text = (lines: string[]) => Buffer.from(lines.join("\n"), "utf8");
+  const shelved = packStrings(kb.entries.map((e) => JSON.stringify(SHELVED.map((k) => e[k]))));
   const parts: [string, Part][] = [
     ["vocab", text(data.vocab.terms)],
     ["shortWords", text(data.shortTerms.map(([w]) => w))],
@@ -88,7 +98,11 @@ export function writeIndexFile(
     ...bm25Parts("entries", data.entries),
     ...bm25Parts("passages", data.passages),
     ["passageOf", data.passageOf],
+    ["shelved", shelved.text],
+    ["shelvedStarts", shelved.starts],
     ["blobOffsets", blobOffsets],
+    ["blobChecks", blobChecks],
+    // Last, so that the digest before it covers everything read at start.
     ["blobs", Buffer.concat(blobs)],
   ];
   const header: Header = {
@@ -126,15 +140,16 @@ export function writeIndexFile(
   const fd = openSync(tmp, "w");
   try {
     const hash = createHash("sha1");
-    const put = (b: Uint8Array) => {
-      hash.update(b);
+    const put = (b: Uint8Array, hashed = true) => {
+      if (hashed) hash.update(b);
       for (let done = 0; done < b.length; ) done += writeSync(fd, b, done);
     };
     put(prefix);
-    for (const [, part] of parts) {
-      put(new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
+    for (const [name, part] of parts) {
+      const hashed = name !== "blobs";
+      put(new Uint8Array(part.buffer, part.byteOffset, part.byteLength), hashed);
       const pad = align(part.byteLength) - part.byteLength;
-      if (pad > 0) put(new Uint8Array(pad));
+      if (pad > 0) put(new Uint8Array(pad), hashed);
     }
     const digest = hash.digest();
     for (let done = 0; done < digest.length; ) done += writeSync(fd, digest, done);
@@ -173,7 +188,7 @@ export function readIndexFile(
     );
   }
   try {
-    const opened = readOpen(fd, stamp);
+    const opened = readOpen(fd, path, stamp);
     // The entries' long fields are read from the file when first needed; the descriptor stays
     // open (a rebuild renames a new file into place, this one stays readable) until the
     // knowledge base is dropped.
@@ -202,7 +217,25 @@ function readAt(fd: number, length: number, position: number): Buffer {
   return buf;
 }
 
-function readOpen(fd: number, stamp: { key: string; version: string }): { kb: KnowledgeBase; data: IndexData } {
+/** An entry's text in the saved index does not match its checksum: the file is damaged. */
+export class DamagedIndex extends Error {}
+
+/** Removes a damaged index file, if `path` still names it, so that the next start rebuilds it. */
+function damaged(path: string, fd: number): void {
+  try {
+    const open = fstatSync(fd);
+    const named = statSync(path, { throwIfNoEntry: false });
+    if (named && named.ino === open.ino && named.dev === open.dev) rmSync(path, { force: true });
+  } catch {
+    // A read-only copy (the image's) stays; the entries read from it keep failing loudly.
+  }
+}
+
+function readOpen(
+  fd: number,
+  path: string,
+  stamp: { key: string; version: string },
+): { kb: KnowledgeBase; data: IndexData } {
   const size = fstatSync(fd).size;
   if (size < 32) throw new StaleIndex("truncated");
   const lead = readAt(fd, 12, 0);
@@ -222,20 +255,14 @@ function readOpen(fd: number, stamp: { key: string; version: string }): { kb: Kn
   const start = align(12 + headLength);
   const [blobsAt, blobsLength] = header.parts.blobs ?? [0, 0];
   if (start + blobsAt + align(blobsLength) + 20 !== size) throw new StaleIndex("truncated or overlong");
-  // Everything but the entries' text is read into memory; the text is checked in passing.
+  // Everything but the entries' text is read into memory and checked now; each entry's text is
+  // checked against its CRC-32 when it is first read.
   const arrays = readAt(fd, blobsAt, start);
   const hash = createHash("sha1")
     .update(lead)
     .update(headBytes)
     .update(new Uint8Array(start - 12 - headLength))
     .update(arrays);
-  const chunk = Buffer.allocUnsafeSlow(4 * 1024 * 1024);
-  for (let at = start + blobsAt; at < size - 20; ) {
-    const n = readSync(fd, chunk, 0, Math.min(chunk.length, size - 20 - at), at);
-    if (n === 0) throw new StaleIndex("truncated");
-    hash.update(chunk.subarray(0, n));
-    at += n;
-  }
   if (!hash.digest().equals(readAt(fd, 20, size - 20))) throw new StaleIndex("corrupt (checksum mismatch)");
   const part = (name: string) => {
     const spec = header.parts[name];
@@ -282,13 +309,26 @@ function readOpen(fd: number, stamp: { key: string; version: string }): { kb: Kn
     ),
   };
   const offsets = part("blobOffsets") as Uint32Array;
+  const checks = part("blobChecks") as Uint32Array;
   const blobStart = start + blobsAt;
+  const shelved = packed("shelved", "shelvedStarts");
   const entries: Entry[] = header.entries.map(
     (meta, i) =>
-      new SavedEntry(meta, () => {
-        const from = offsets[i] as number;
-        return readAt(fd, (offsets[i + 1] as number) - from, blobStart + from).toString("utf8");
-      }) as unknown as Entry,
+      new SavedEntry(
+        meta,
+        () => unpackString(shelved, i),
+        () => {
+          const from = offsets[i] as number;
+          const blob = readAt(fd, (offsets[i + 1] as number) - from, blobStart + from);
+          if (crc32(blob) !== checks[i]) {
+            damaged(path, fd);
+            throw new DamagedIndex(
+              `the saved index ${path} is damaged (entry ${meta.id}); it is rebuilt at the next start`,
+            );
+          }
+          return blob.toString("utf8");
+        },
+      ) as unknown as Entry,
   );
   const kb: KnowledgeBase = {
     entries,
@@ -301,6 +341,8 @@ function readOpen(fd: number, stamp: { key: string; version: string }): { kb: Kn
 
 const LOAD = Symbol("load");
 const FULL = Symbol("full");
+const SHELF = Symbol("shelf");
+const SHELF_VALUES = Symbol("shelfValues");
 
 /**
  * An entry whose long fields (`LAZY`) are decoded from the saved file the first time one is read:
@@ -309,12 +351,25 @@ const FULL = Symbol("full");
 class SavedEntry {
   [LOAD]: () => string;
   [FULL]?: Record<string, unknown>;
+  [SHELF]: () => string;
+  [SHELF_VALUES]?: unknown[];
 
-  constructor(meta: object, load: () => string) {
+  constructor(meta: object, shelf: () => string, load: () => string) {
     Object.assign(this, meta);
+    this[SHELF] = shelf;
     this[LOAD] = load;
   }
 }
+
+SHELVED.forEach((k, i) => {
+  Object.defineProperty(SavedEntry.prototype, k, {
+    get(this: SavedEntry) {
+      this[SHELF_VALUES] ??= JSON.parse(this[SHELF]()) as unknown[];
+      return this[SHELF_VALUES][i];
+    },
+    enumerable: true,
+  });
+});
 
 function rest(e: SavedEntry): Record<string, unknown> {
   let full = e[FULL];
