@@ -198,13 +198,16 @@ describe("Discord stand-in with the real discord.js client", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(200);
     expect(msg.content).toBe("Hello after the limit");
     expect(discord.requests.filter(channelPosts).map((r) => r.status)).toEqual([429, 200]);
-    expect(limited).toHaveLength(1);
+    // One wait for the planted 429 (discord.js may add a wait of a millisecond or two when its timer
+    // fires just before the reset time it computed).
+    const waits = (min: number) => limited.filter((t) => t >= min).length;
+    expect(waits(200)).toBe(1);
 
     // A global limit blocks every route until it resets.
     discord.failNext("GET", /^\/users\/\d+$/, { status: 429, retryAfterS: 0.1, global: true });
     await expect(client.users.fetch(BOB.id, { force: true })).resolves.toMatchObject({ username: "bob" });
     expect(discord.requests.filter((r) => r.path === `/users/${BOB.id}`).map((r) => r.status)).toEqual([429, 200]);
-    expect(limited).toHaveLength(2);
+    expect(waits(50)).toBe(2);
   });
 
   it("records a multipart send: the payload_json body and the file names", async () => {
