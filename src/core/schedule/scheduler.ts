@@ -2,6 +2,7 @@ import type { Clock } from "../clock.ts";
 import type { Logger } from "../logger.ts";
 import type { Claims, LeaseResult } from "./leases.ts";
 import { inParallel, rotated } from "./parallel.ts";
+import { type Listed, WakeTimer } from "./wake.ts";
 
 /**
  * Something that happens at computed instants for each of a changing set of items, e.g. "post the
@@ -35,15 +36,9 @@ export interface SchedulerOptions {
   store: Claims;
   clock: Clock;
   log: Logger;
-  /**
-   * How long a claim holds without renewal; renewed every third of it while the work runs, so a
-   * claim whose process died is taken over about this long after; default 60 s.
-   */
+  /** How long a claim holds unrenewed (renewed every third of it while running); default 60 s. */
   leaseMs?: number;
-  /**
-   * At most one look for claims left by dead processes per this much real time (default 1 s): a
-   * query per look, which simulations ticking thousands of times a second need not pay each tick.
-   */
+  /** At most one look for claims left by dead processes per this much real time (default 1 s). */
   takeoverScanMs?: number;
   /** Names this process in claims, e.g. "host-1234". */
   owner: string;
@@ -61,8 +56,7 @@ export interface SchedulerOptions {
   concurrency?: number;
 }
 
-interface Entry {
-  job: Job<unknown>;
+interface Entry extends Listed {
   /** The end of the last window looked at; undefined until the first successful tick. */
   cursor?: number;
 }
@@ -118,6 +112,7 @@ export class Scheduler {
   private readonly entries: Entry[] = [];
   private readonly pending = new Map<string, Pending>();
   private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly wake = new WakeTimer();
   private running: Promise<void> | undefined;
 
   constructor(opts: SchedulerOptions) {
@@ -138,7 +133,7 @@ export class Scheduler {
     this.entries.push({ job: job as Job<unknown> });
   }
 
-  /** One pass over every job; called by the timer in production and directly by tests. Never overlaps itself. */
+  /** One pass over every job (by the timers, or directly by tests); never overlaps itself. */
   tick(): Promise<void> {
     this.running ??= this.pass().finally(() => {
       this.running = undefined;
@@ -146,11 +141,16 @@ export class Scheduler {
     return this.running;
   }
 
-  /** Ticks now and then every intervalMs (default 30 s); errors are logged, never thrown. */
+  /**
+   * Ticks now, then every intervalMs (default 30 s) and at each due instant in between (from the
+   * items listed on the last tick); errors are logged, never thrown.
+   */
   start(intervalMs = 30_000): void {
     if (this.timer) return;
     const tick = () => {
-      this.tick().catch((err: unknown) => this.log.error({ err }, "scheduler tick failed"));
+      this.tick()
+        .then(() => this.timer && this.wake.arm(this.entries, this.clock.now().getTime(), intervalMs, tick))
+        .catch((err: unknown) => this.log.error({ err }, "scheduler tick failed"));
     };
     this.timer = setInterval(tick, intervalMs);
     this.timer.unref();
@@ -165,6 +165,7 @@ export class Scheduler {
   async stop(waitMs = Number.POSITIVE_INFINITY): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.wake.clear();
     let timeout: ReturnType<typeof setTimeout> | undefined;
     const bound = Number.isFinite(waitMs)
       ? new Promise<void>((r) => {
@@ -214,6 +215,7 @@ export class Scheduler {
       this.log.error({ err, job: job.kind }, "could not list the job's items; trying again next tick");
       return;
     }
+    entry.items = items;
     const byKey = new Map(items.map((item) => [job.key(item), item]));
     await this.runDueRetries(entry, byKey, now);
     await this.takeOverExpired(entry, byKey, now, expired);
@@ -239,7 +241,6 @@ export class Scheduler {
     const claimKey = `${itemKey}@${new Date(at).toISOString()}`;
     const ctx = { job: kind, key: claimKey };
     if (this.pending.has(`${kind}\0${claimKey}`)) return;
-
     if (now - at > this.graceMs) {
       // Claimed under a marked owner: the one process that wins logs it, and no process (say one
       // with a longer grace period) posts it in a burst later.
@@ -341,7 +342,7 @@ export class Scheduler {
     this.log.info({ ...ctx, lateMs: now - p.at, attempts: p.attempts + 1, resumed: taken.resumed }, "occurrence ran");
   }
 
-  /** Finishing can fail (the database is away): the claim then runs out and the next taker finds the work done. */
+  /** Finishing can fail (database away): the claim runs out and the next taker finds the work done. */
   private async finish(kind: string, key: string, now: number, result: string): Promise<void> {
     try {
       await this.store.claims.finish({ kind, key, now: new Date(now), result });
@@ -356,8 +357,7 @@ export class Scheduler {
     const delay = Math.min(this.retry.baseMs * 2 ** (p.attempts - 1), this.retry.maxMs);
     p.nextAttempt = now + delay;
     this.pending.set(pendingId(p), p);
-    // The claim stays this process's until a lease after the retry; if the process dies meanwhile,
-    // another one takes the occurrence over then.
+    // Held until a lease after the retry; should this process die, another takes it over then.
     const lease = { kind: p.entry.job.kind, key: p.claimKey, owner: this.owner, leaseMs: this.leaseMs };
     await this.store.claims.renew({ ...lease, now: new Date(p.nextAttempt) }).catch(() => false);
     this.log.warn(

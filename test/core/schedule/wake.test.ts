@@ -1,0 +1,61 @@
+import pino from "pino";
+import { describe, expect, it, vi } from "vitest";
+import { systemClock } from "../../../src/core/clock.ts";
+import { type Job, Scheduler } from "../../../src/core/schedule/scheduler.ts";
+import { nextDue } from "../../../src/core/schedule/wake.ts";
+import { openStore } from "../../../src/store/index.ts";
+
+/** A job whose items are instants (ms): each is due once, at itself. */
+function instants(kind: string, list: number[], ran: { at: number; ranAt: number }[] = []): Job<number> {
+  return {
+    kind,
+    items: async () => list,
+    key: (t) => `t${t}`,
+    occurrences: (t, from, to) => (t > from.getTime() && t <= to.getTime() ? [new Date(t)] : []),
+    run: async (t) => {
+      ran.push({ at: t, ranAt: Date.now() });
+    },
+  };
+}
+
+describe("nextDue", () => {
+  const broken: Job<number> = {
+    ...instants("broken", [1]),
+    occurrences: () => {
+      throw new Error("bad schedule");
+    },
+  };
+
+  it("is the earliest instant strictly inside the window over every job, skipping jobs that throw", () => {
+    const listed = [
+      { job: instants("a", [500, 120, 900]) as Job<unknown>, items: [500, 120, 900] },
+      { job: broken as Job<unknown>, items: [1] },
+      { job: instants("b", [130]) as Job<unknown>, items: [130] },
+    ];
+    expect(nextDue(listed, 100, 1_000)).toBe(120);
+    expect(nextDue(listed, 120, 1_000)).toBe(130);
+    // The window's end is the next regular tick: nothing to wake for there.
+    expect(nextDue(listed, 500, 900)).toBeUndefined();
+    expect(nextDue([{ job: instants("c", []) as Job<unknown> }], 0, 1_000)).toBeUndefined();
+  });
+});
+
+describe("Scheduler.start wakes at a due instant between ticks", () => {
+  it("runs an occurrence due 300 ms after start without waiting for the next regular tick (a minute away)", async () => {
+    const store = await openStore({ sqlitePath: ":memory:" });
+    const s = new Scheduler({ store, clock: systemClock, log: pino({ level: "silent" }), owner: "a" });
+    try {
+      const due = Date.now() + 300;
+      const ran: { at: number; ranAt: number }[] = [];
+      s.add(instants("wake", [due], ran));
+      s.start(60_000);
+      await vi.waitFor(() => expect(ran).toHaveLength(1), { timeout: 10_000, interval: 20 });
+      expect(ran[0]?.at).toBe(due);
+      // Not before its instant: the first tick (at start) saw it in the future and left it.
+      expect(ran[0]?.ranAt).toBeGreaterThanOrEqual(due);
+    } finally {
+      await s.stop();
+      await store.close();
+    }
+  });
+});
