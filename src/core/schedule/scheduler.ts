@@ -1,7 +1,7 @@
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../logger.ts";
 import type { Claims, LeaseResult } from "./leases.ts";
-import { inParallel, rotated } from "./parallel.ts";
+import { inParallel, LANE_RAMP_MS, rotated } from "./parallel.ts";
 import { type Listed, WakeTimer } from "./wake.ts";
 
 /**
@@ -57,6 +57,7 @@ export interface SchedulerOptions {
 }
 
 interface Entry extends Listed {
+  job: Job<unknown>;
   /** The end of the last window looked at; undefined until the first successful tick. */
   cursor?: number;
 }
@@ -87,11 +88,9 @@ interface Pending {
  * run's result. When the process dies mid-run its lease runs out and the next tick of any process
  * (this one restarted, or another replica) takes the claim over and runs the occurrence again with
  * `resumed` set: claims are at least once, and each job makes its run idempotent by checking what
- * already happened (the quiz looks for its round and for the message in the channel). Retries
- * cover failures the run reports (the platform is down, a rate limit): they back off exponentially,
- * re-take the claim before each attempt (it stays the caller's unless its lease ran out and another
- * process took it) and stop once the occurrence is older than the grace period, when the job's
- * onGiveUp records the failure and the claim is finished as given up.
+ * already happened. Failures the run reports (platform down, rate limit) are retried with
+ * exponential backoff, re-taking the claim before each attempt, until the occurrence is older than
+ * the grace period; the job's onGiveUp then records the failure and the claim is finished as given up.
  *
  * The timer in start() only drives ticks; the store's claims are the source of truth.
  */
@@ -232,7 +231,7 @@ export class Scheduler {
     }
     const failed = (err: unknown) => this.log.error({ err, job: job.kind }, "occurrence failed");
     const run = (d: (typeof due)[number]) => this.occurrence(entry, d.itemKey, d.item, d.at, now).catch(failed);
-    await inParallel(rotated(due), this.concurrency, run);
+    await inParallel(rotated(due), this.concurrency, run, LANE_RAMP_MS);
     entry.cursor = Math.max(from, now);
   }
 

@@ -1,11 +1,9 @@
-import type { Job } from "./scheduler.ts";
-
 /** A wake-up comes this long after the instant it is for: a timer may fire a millisecond early. */
 const MARGIN_MS = 5;
 
 /** A job with the items it listed on its last tick. */
 export interface Listed {
-  job: Job<unknown>;
+  job: { occurrences(item: unknown, from: Date, to: Date): Date[] };
   items?: unknown[];
 }
 

@@ -1,6 +1,7 @@
 import pino from "pino";
 import { describe, expect, it, vi } from "vitest";
 import { systemClock } from "../../../src/core/clock.ts";
+import { inParallel } from "../../../src/core/schedule/parallel.ts";
 import { type Job, Scheduler } from "../../../src/core/schedule/scheduler.ts";
 import { nextDue } from "../../../src/core/schedule/wake.ts";
 import { openStore } from "../../../src/store/index.ts";
@@ -57,5 +58,34 @@ describe("Scheduler.start wakes at a due instant between ticks", () => {
       await s.stop();
       await store.close();
     }
+  });
+});
+
+describe("inParallel with a ramp", () => {
+  async function peak(rampMs: number): Promise<{ peak: number; done: number[] }> {
+    let active = 0;
+    let most = 0;
+    const done: number[] = [];
+    await inParallel(
+      [1, 2, 3, 4, 5, 6],
+      6,
+      async (x) => {
+        active += 1;
+        most = Math.max(most, active);
+        await Promise.resolve();
+        active -= 1;
+        done.push(x);
+      },
+      rampMs,
+    );
+    return { peak: most, done };
+  }
+
+  it("opens lanes one after another: quick work is done by the first lanes while the others wait their turn", async () => {
+    const ramped = await peak(15);
+    expect(ramped.done).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(ramped.peak).toBe(1);
+    // Without a ramp all six start together.
+    expect((await peak(0)).peak).toBe(6);
   });
 });
