@@ -196,8 +196,11 @@ interface Compiled {
   time: string;
   timezone: string;
   allowed: (weekday: number) => boolean;
-  /** The last answer: no occurrence lies in (after, next), and next is one. */
-  memo?: { after: number; next: number };
+  /**
+   * What is known so far: the occurrences in (from, times[last]] are exactly `times`. Kept as a
+   * short chain because callers ask for consecutive windows and, within one, "and the one after?".
+   */
+  memo?: { from: number; times: number[] };
 }
 
 // Croner builds a new Intl formatter for every time-zone conversion (about 0.3 ms a step), and a
@@ -243,27 +246,42 @@ function actual(c: Compiled, at: number): number | undefined {
   return at;
 }
 
+/** Occurrences kept per compiled recurrence (see Compiled.memo). */
+const MEMO_LENGTH = 4;
+
 /** The first occurrence strictly after `after`, if there is one at or before `limit`. */
 function firstAfter(c: Compiled, after: number, limit: number): number | undefined {
   const memo = c.memo;
-  if (!memo || after < memo.after || after >= memo.next) {
-    let cursor = after;
-    for (;;) {
-      const candidate = c.cron.nextRun(new Date(cursor))?.getTime();
-      if (candidate === undefined) return undefined;
-      const next = actual(c, candidate);
-      // A first pass at or before `after` was an earlier window's occurrence.
-      if (next !== undefined && next > after) {
-        // Remembered even when past `limit`: the next tick's window usually starts inside it.
-        c.memo = { after, next };
-        break;
-      }
-      if (candidate > limit) return undefined;
-      cursor = candidate;
-    }
+  const last = memo?.times.at(-1);
+  let next: number | undefined;
+  if (memo && last !== undefined && after >= memo.from && after < last) {
+    next = memo.times.find((t) => t > after);
+  } else {
+    next = computeFirstAfter(c, after);
+    if (next === undefined) return undefined;
+    // Remembered even when past `limit`: the next window usually starts inside it.
+    if (memo && last !== undefined && after >= memo.from && after === last) {
+      // "And the one after?": the chain grows; its oldest entries go.
+      const times = [...memo.times, next];
+      const drop = Math.max(0, times.length - MEMO_LENGTH);
+      c.memo = { from: drop > 0 ? (times[drop - 1] as number) : memo.from, times: times.slice(drop) };
+    } else c.memo = { from: after, times: [next] };
   }
-  const next = c.memo?.next;
   return next !== undefined && next <= limit ? next : undefined;
+}
+
+/** Asks croner, checked against the wall clock (see actual), for the first occurrence after `after`. */
+function computeFirstAfter(c: Compiled, after: number): number | undefined {
+  let cursor = after;
+  for (;;) {
+    const candidate = c.cron.nextRun(new Date(cursor))?.getTime();
+    if (candidate === undefined) return undefined;
+    const next = actual(c, candidate);
+    // A first pass at or before `after` was an earlier window's occurrence.
+    if (next !== undefined && next > after) return next;
+    if (candidate > after + HORIZON_MS) return undefined;
+    cursor = candidate;
+  }
 }
 
 /**

@@ -361,6 +361,40 @@ describe("occurrencesBetween against a brute-force scan of the wall clock", () =
       { numRuns: 80 },
     );
   });
+
+  it("agrees with the scan for any order of windows, as ticks, look-aheads and other callers ask (the remembered occurrences change no answer)", () => {
+    const zones = ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "UTC"];
+    const start = Date.parse("2026-10-20T00:00:00Z");
+    const window = fc.record({
+      from: fc.integer({ min: 0, max: 20 * 86_400_000 }),
+      length: fc.integer({ min: 1, max: 3 * 86_400_000 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...zones),
+        fc.integer({ min: 0, max: 23 }),
+        fc.constantFrom(0, 30),
+        fc.constantFrom<Recurrence["days"]>("daily", "weekdays", [3]),
+        fc.array(window, { minLength: 2, maxLength: 12 }),
+        (timezone, h, m, days, windows) => {
+          const rec: Recurrence = {
+            time: `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}`,
+            timezone,
+            days,
+          };
+          for (const w of windows) {
+            const from = new Date(start + w.from);
+            const to = new Date(from.getTime() + w.length);
+            expect(iso(occurrencesBetween(rec, from, to))).toEqual(scan(rec, from, to));
+            // The window right after, as the next tick asks.
+            const after = new Date(to.getTime() + w.length);
+            expect(iso(occurrencesBetween(rec, to, after))).toEqual(scan(rec, to, after));
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
 });
 
 describe("nextOccurrence", () => {
