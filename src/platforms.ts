@@ -132,6 +132,7 @@ export async function startPlatforms(o: {
       ...(d.apiUrl ? { apiUrl: d.apiUrl } : {}),
       ...(d.publicKey ? { publicKey: d.publicKey } : {}),
       gateway: shared ? "later" : "now",
+      ...(store.sendSlots ? { sendSlots: store.sendSlots } : {}),
       graceMs: config.quiz.graceMs,
       telemetry: o.metrics,
       ...(config.onboarding.welcome

@@ -13,6 +13,7 @@ import { Queries } from "./queries.ts";
 import { quizStore } from "./quiz-store.ts";
 import { ReviewStore } from "./reviews.ts";
 import type { Database } from "./schema.ts";
+import { SendSlots } from "./send-slots.ts";
 import type { Store } from "./types.ts";
 
 /**
@@ -25,6 +26,7 @@ export class KyselyStore implements Store {
   readonly onboarding: OnboardingRepo;
   readonly claims: ClaimStore;
   readonly reviews: ReviewStore;
+  readonly sendSlots: SendSlots | undefined;
   readonly #probe: StoreProbe;
   readonly #queries: Queries;
   readonly #posts: Posts;
@@ -42,6 +44,7 @@ export class KyselyStore implements Store {
     this.onboarding = onboardingStore(db, dialect);
     this.claims = new ClaimStore(db);
     this.reviews = new ReviewStore(db, dialect);
+    this.sendSlots = dialect === "postgres" ? new SendSlots(db) : undefined;
     this.#probe = new StoreProbe(db, file);
     this.#queries = new Queries(db, dialect);
     this.#posts = new Posts(db);

@@ -1,5 +1,6 @@
 import { type ColumnDefinitionBuilder, type Kysely, type Migration, Migrator, sql } from "kysely";
 import { reviewsMigration } from "./reviews-schema.ts";
+import { sendSlotsMigration } from "./send-slots.ts";
 
 export type SqlDialect = "sqlite" | "postgres";
 
@@ -29,6 +30,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     "0005_leased_claims": leasedClaims(),
     "0006_reviews": reviewsMigration(dialect),
     "0007_reveal_lease": revealLease(),
+    "0008_send_slots": sendSlotsMigration(),
   };
 }
 

@@ -20,6 +20,7 @@ export interface Database extends ReviewTables {
   onboard_steps: OnboardStepsTable;
   onboard_dm_failures: OnboardDmFailuresTable;
   store_probe: StoreProbeTable;
+  send_slots: { name: string; next_at: number };
 }
 
 /** One row that health checks write, to know that writes still work. */

@@ -7,6 +7,7 @@ import type { ExclusiveLock } from "./advisory-lock.ts";
 import type { ClaimStore } from "./claims.ts";
 import type { ReviewStore } from "./reviews.ts";
 import type { Database } from "./schema.ts";
+import type { SendSlots } from "./send-slots.ts";
 
 export type { FeedbackResult, GapRow, Outcome, QueryRecord } from "../core/answers/model.ts";
 export type { Platform } from "../core/platform.ts";
@@ -29,6 +30,8 @@ export interface Store extends AnswersRepo {
    * advisory lock on a connection of its own; SQLite, one process: always this one's).
    */
   exclusiveLock(name: string): ExclusiveLock;
+  /** Send times shared by every process (PostgreSQL); undefined with SQLite, where one process paces itself. */
+  readonly sendSlots: SendSlots | undefined;
   /** Dedupe of retried deliveries: true the first time an event id is seen, false afterwards (atomic). */
   claimEvent(p: { platform: Platform; eventId: string; at: Date }): Promise<boolean>;
   /** Deletes processed event ids seen before `before`; returns how many. */

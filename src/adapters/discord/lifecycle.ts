@@ -13,7 +13,8 @@ import { InFlight } from "../shared/in-flight.ts";
 import { interactionsHandler } from "./http.ts";
 import { HttpAnswers } from "./http-answers.ts";
 import { INTERACTION_CLAIM, JOIN_CLAIM, listen } from "./inbound.ts";
-import { DiscordOutbound } from "./outbound.ts";
+import { DiscordOutbound, handBackGlobalSends } from "./outbound.ts";
+import { SendPacer, SharedPacer, type SharedSlots } from "./pacing.ts";
 import { discordPublicKey } from "./verify.ts";
 
 export interface DiscordOptions {
@@ -42,6 +43,8 @@ export interface DiscordOptions {
   publicKey?: string;
   /** "now" (default): log in to the gateway at start; "later": when `gateway.connect()` is called. */
   gateway?: "now" | "later";
+  /** Replicas on one database: quiz posts are paced together under the bot's one global limit. */
+  sendSlots?: SharedSlots;
 }
 
 export interface DiscordAdapter {
@@ -90,7 +93,11 @@ export async function startDiscord(opts: DiscordOptions): Promise<DiscordAdapter
       // The default for every message: nothing Dockhand sends can ping anyone unless a send says so.
       allowedMentions: { parse: [] },
       ...opts.client,
-      rest: { ...(opts.apiUrl ? { api: opts.apiUrl } : {}), ...opts.client?.rest },
+      rest: {
+        ...(opts.apiUrl ? { api: opts.apiUrl } : {}),
+        rejectOnRateLimit: handBackGlobalSends,
+        ...opts.client?.rest,
+      },
     });
   const state = { connected: false, stopped: false, holding: opts.gateway !== "later" };
   const client = makeClient();
@@ -103,7 +110,8 @@ export async function startDiscord(opts: DiscordOptions): Promise<DiscordAdapter
       opts.telemetry?.error("discord");
       log.error({ err: errorText(err), what }, "discord handler failed");
     });
-  const out = new DiscordOutbound(client, log, opts.graceMs);
+  const pacer = opts.sendSlots ? new SharedPacer(opts.sendSlots, log) : new SendPacer();
+  const out = new DiscordOutbound(client, log, opts.graceMs, pacer);
   const claims = new EventClaims({
     store: opts.events.claims,
     owner: opts.owner ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,

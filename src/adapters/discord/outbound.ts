@@ -1,19 +1,38 @@
 import { createHash, randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Channel, type Client, DiscordAPIError, RESTJSONErrorCodes, type SendableChannels } from "discord.js";
+import {
+  type Channel,
+  type Client,
+  DiscordAPIError,
+  type Message,
+  type RateLimitData,
+  RateLimitError,
+  RESTJSONErrorCodes,
+  type SendableChannels,
+} from "discord.js";
 import type { Logger } from "../../core/logger.ts";
 import { DmClosedError, type Member, type Messenger } from "../../core/onboarding/model.ts";
 import type { Poster, QuizChannel } from "../../core/quiz/model.ts";
 import type { Reply } from "../../core/reply.ts";
 import { Coalescer } from "../shared/coalescer.ts";
 import { errorText } from "../shared/dedupe.ts";
-import { SendPacer } from "./pacing.ts";
+import { type Pacer, SendPacer } from "./pacing.ts";
 import { type DiscordMessage, renderDiscord } from "./render.ts";
 
 /** A message nonce is at most 25 characters. */
 const NONCE_BYTES = 12;
 /** Errors that say the member does not accept a DM from the bot. */
 const DM_CLOSED = new Set<number>([RESTJSONErrorCodes.CannotSendMessagesToThisUser]);
+
+/**
+ * discord.js's `rejectOnRateLimit`: a message send that meets the global limit is handed back as a
+ * RateLimitError. Left to discord.js, every request of the process would wait for the limit's reset
+ * and then go out together, a burst that meets the limit again (and, with replicas, again and
+ * again); handed back, each send waits its retry_after and takes a new paced turn.
+ */
+export function handBackGlobalSends(d: RateLimitData): boolean {
+  return d.global && d.method.toUpperCase() === "POST" && d.route === "/channels/:id/messages";
+}
 
 export function messagesOf(reply: Reply): DiscordMessage[] {
   const rendered = renderDiscord(reply);
@@ -31,16 +50,16 @@ export class DiscordOutbound {
   readonly #updates = new Coalescer();
   /** Channels looked up over REST alone (no gateway session): discord.js does not cache those. */
   readonly #restChannels = new Map<string, Channel>();
-  /** Quiz posts go out evenly paced under the global limit (see SendPacer). */
-  readonly pacer = new SendPacer();
-
   constructor(
     private readonly client: Client,
     private readonly log: Logger,
     private readonly graceMs: number,
+    /** Quiz posts go out evenly paced under the global limit (see SendPacer, SharedPacer). */
+    readonly pacer: Pacer = new SendPacer(),
   ) {
     client.rest.on("response", (_request, response) => {
-      if (response.status === 429 && response.headers.get("x-ratelimit-global")) this.pacer.globalLimited();
+      if (response.status === 429 && response.headers.get("x-ratelimit-global"))
+        this.pacer.globalLimited(retryAfterMs(response.headers.get("retry-after")));
     });
     this.poster = { post: (ch, r, o) => this.post(ch, r, o), update: (ch, ref, r) => this.update(ch, ref, r) };
     this.messenger = { dm: (m, r, o) => this.dm(m, r, o), notice: (c, m, r) => this.notice(c, m, r) };
@@ -68,12 +87,29 @@ export class DiscordOutbound {
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
-        return await channel.send({ ...m, nonce, enforceNonce: true });
+        return await this.retryLimited<Message>(() => channel.send({ ...m, nonce, enforceNonce: true }), true);
       } catch (err) {
         const waitMs = Math.min(30_000, 1_000 * 2 ** attempt);
         if (!transient(err) || Date.now() - started + waitMs > this.graceMs) throw err;
         this.log.warn({ err: errorText(err), attempt }, "posting failed; retrying with the same nonce");
         await sleep(waitMs);
+      }
+    }
+  }
+
+  /**
+   * Sends again after a global 429 handed back (see handBackGlobalSends): once its retry_after has
+   * passed and, for paced sends, on a new turn, while the grace period lasts.
+   */
+  private async retryLimited<T>(send: () => Promise<T>, paced = false): Promise<T> {
+    const started = Date.now();
+    for (;;) {
+      try {
+        return await send();
+      } catch (err) {
+        if (!(err instanceof RateLimitError) || Date.now() - started > this.graceMs) throw err;
+        await sleep(Math.max(0, err.retryAfter));
+        if (paced) await this.pacer.turn();
       }
     }
   }
@@ -111,8 +147,10 @@ export class DiscordOutbound {
     try {
       const user = await this.client.users.fetch(member.userId);
       const channel = await user.createDM();
-      for (const [i, m] of messagesOf(reply).entries())
-        await channel.send(o.tag ? { ...m, nonce: nonceOf(`${member.userId}:${o.tag}#${i}`), enforceNonce: true } : m);
+      for (const [i, m] of messagesOf(reply).entries()) {
+        const sent = o.tag ? { ...m, nonce: nonceOf(`${member.userId}:${o.tag}#${i}`), enforceNonce: true } : m;
+        await this.retryLimited(() => channel.send(sent));
+      }
     } catch (err) {
       if (err instanceof DiscordAPIError && typeof err.code === "number" && DM_CLOSED.has(err.code))
         throw new DmClosedError(`Discord error ${err.code}: ${err.message}`);
@@ -125,13 +163,20 @@ export class DiscordOutbound {
     const channel = await this.sendable(channelId);
     const [first, ...rest] = messagesOf(reply);
     if (!first) return;
-    await channel.send({
+    const mentioned = {
       ...first,
       content: `<@${member.userId}> ${first.content ?? ""}`.trimEnd().slice(0, 2000),
       allowedMentions: { parse: [], users: [member.userId] },
-    });
-    for (const m of rest) await channel.send(m);
+    };
+    await this.retryLimited<Message>(() => channel.send(mentioned));
+    for (const m of rest) await this.retryLimited<Message>(() => channel.send(m));
   }
+}
+
+/** Retry-After is in seconds (fractions allowed); undefined when missing or unreadable. */
+function retryAfterMs(header: string | null): number | undefined {
+  const s = Number(header);
+  return header && Number.isFinite(s) && s >= 0 ? s * 1000 : undefined;
 }
 
 /**

@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger } from "../../core/logger.ts";
+import { errorText } from "../shared/dedupe.ts";
 
 /** Discord's global limit: 50 requests a second for a bot, over all its processes. */
 export const GLOBAL_PER_SECOND = 50;
@@ -16,6 +18,14 @@ const RECOVERY_PER_SECOND = 8;
 /** 429s within this long of a cut answer sends made before it: they do not cut again. */
 const CUT_GUARD_MS = 500;
 
+/** Paces quiz posts under Discord's global limit. */
+export interface Pacer {
+  /** Resolves when the next send may start. */
+  turn(): Promise<void>;
+  /** Discord answered a global 429 asking to wait retryAfterMs. */
+  globalLimited(retryAfterMs?: number): void;
+}
+
 /**
  * Spreads a process's channel sends evenly in time instead of in bursts: discord.js lets 50
  * requests start at the top of each second, and a burst whose requests arrive late meets the next
@@ -24,7 +34,7 @@ const CUT_GUARD_MS = 500;
  * process is sending too) cuts this process's pace by a quarter, which then grows back while no global 429
  * comes: together the replicas settle near the limit instead of taking turns at 429s.
  */
-export class SendPacer {
+export class SendPacer implements Pacer {
   private rate: number;
   private next = 0;
   private lastChange = performance.now();
@@ -62,5 +72,70 @@ export class SendPacer {
     const grown = this.rate + ((now - this.lastChange) / 1000) * RECOVERY_PER_SECOND;
     this.rate = Math.min(this.maxRate, grown);
     this.lastChange = now;
+  }
+}
+
+/** Send times shared by every replica on the database (the store implements it; PostgreSQL only). */
+export interface SharedSlots {
+  /** Reserves the next free time of `name`, at least gapMs after the one before; resolves to the ms to wait. */
+  reserve(name: string, gapMs: number): Promise<number>;
+  /** Nothing of `name` goes out for the next ms. */
+  pause(name: string, ms: number): Promise<void>;
+}
+
+/** The one global limit of the bot's token, as named in the shared slots. */
+const GLOBAL_SLOTS = "discord-global";
+/** A 429's pause is at most this long, whatever its retry_after says. */
+const MAX_PAUSE_MS = 5_000;
+/**
+ * Global 429s within a second that mean the limit is really taken (other traffic of the bot, say):
+ * fewer are the jitter of sends that left a little late, and the limit's window frees within
+ * milliseconds, so pausing every replica for them would lose more sends than it spares.
+ */
+const OVERLOAD_429S = 5;
+
+/**
+ * Replicas (PostgreSQL) pace their sends together: each send takes the next free time of one
+ * shared sequence spaced for 48 a second, so the bot's global limit is met whether one replica
+ * posts or three, instead of each replica pacing itself at the full rate and all of them meeting
+ * in 429s. A send that meets a 429 anyway takes a new turn (see handBackGlobalSends); when 429s come
+ * in numbers, every replica's sends pause for their retry_after. When the database does not
+ * answer, this process paces itself alone until it does again.
+ */
+export class SharedPacer implements Pacer {
+  readonly #alone = new SendPacer();
+  #failing = false;
+  /** When this process met its recent global 429s. */
+  #limitedAt: number[] = [];
+
+  constructor(
+    private readonly slots: SharedSlots,
+    private readonly log: Logger,
+    private readonly perSecond = DEFAULT_PER_SECOND,
+  ) {}
+
+  async turn(): Promise<void> {
+    let waitMs: number;
+    try {
+      waitMs = await this.slots.reserve(GLOBAL_SLOTS, 1000 / this.perSecond);
+      if (this.#failing) this.log.info("shared send pacing is back");
+      this.#failing = false;
+    } catch (err) {
+      if (!this.#failing) this.log.warn({ err: errorText(err) }, "could not reserve a shared send time; pacing alone");
+      this.#failing = true;
+      return this.#alone.turn();
+    }
+    if (waitMs > 0) await sleep(waitMs);
+  }
+
+  globalLimited(retryAfterMs = 1_000): void {
+    this.#alone.globalLimited();
+    const now = performance.now();
+    this.#limitedAt = [...this.#limitedAt.filter((t) => now - t < 1_000), now];
+    if (this.#limitedAt.length < OVERLOAD_429S) return;
+    const ms = Math.min(MAX_PAUSE_MS, Math.max(0, retryAfterMs));
+    this.slots.pause(GLOBAL_SLOTS, Math.ceil(ms)).catch((err: unknown) => {
+      this.log.warn({ err: errorText(err) }, "could not pause the shared send times after a 429");
+    });
   }
 }
