@@ -113,6 +113,7 @@ export function assemble(p: Parts) {
       owner,
       ...(p.leaseMs === undefined ? {} : { leaseMs: p.leaseMs }),
       ...(graceMs === undefined ? {} : { graceMs }),
+      prepare: (due) => p.store.warm(due),
     });
     s.add(quizPostJob(p.store.quiz, quiz));
     s.add(quizCloseJob(p.store.quiz, quiz, p.clock));

@@ -8,6 +8,7 @@ import { ClaimStore } from "./claims.ts";
 import { Events } from "./events.ts";
 import { type StoreCheck, StoreProbe } from "./health.ts";
 import { onboardingStore } from "./onboarding-store.ts";
+import { POOL_SIZE } from "./postgres.ts";
 import { Posts } from "./posts.ts";
 import { Queries } from "./queries.ts";
 import { quizStore } from "./quiz-store.ts";
@@ -65,6 +66,13 @@ export class KyselyStore implements Store {
 
   exclusiveLock(name: string): ExclusiveLock {
     return this.dialect === "postgres" && this.lockUrl ? new PostgresAdvisoryLock(this.lockUrl, name) : new LocalLock();
+  }
+
+  async warm(connections: number): Promise<void> {
+    if (this.dialect !== "postgres") return;
+    // Asked for all at once, each query takes a connection of its own: the pool opens what it lacks.
+    const n = Math.max(0, Math.min(connections, POOL_SIZE));
+    await Promise.all(Array.from({ length: n }, () => sql`select 1`.execute(this.db)));
   }
 
   close(): Promise<void> {

@@ -5,7 +5,7 @@ import type { Database } from "./schema.ts";
 import { StripNulPlugin } from "./strip-nul.ts";
 
 const INT8_OID = 20;
-const POOL_SIZE = 20;
+export const POOL_SIZE = 20;
 
 /** Connects to PostgreSQL, checks the connection and migrates the current schema. */
 export async function openPostgres(url: string): Promise<Kysely<Database>> {

@@ -30,6 +30,11 @@ export interface Store extends AnswersRepo {
    * advisory lock on a connection of its own; SQLite, one process: always this one's).
    */
   exclusiveLock(name: string): ExclusiveLock;
+  /**
+   * Opens up to `connections` database connections ahead of a burst of work (PostgreSQL: opening
+   * one takes tens of milliseconds, and dozens at once far longer); nothing with SQLite.
+   */
+  warm(connections: number): Promise<void>;
   /** Send times shared by every process (PostgreSQL); undefined with SQLite, where one process paces itself. */
   readonly sendSlots: SendSlots | undefined;
   /** Dedupe of retried deliveries: true the first time an event id is seen, false afterwards (atomic). */

@@ -54,6 +54,8 @@ export interface SchedulerOptions {
   lookbackMs?: number;
   /** Due occurrences of a job run at once (default 50): a post that waits holds up only its own slot. */
   concurrency?: number;
+  /** Called about 2 s before many occurrences fall due at once, with how many (the store warms up). */
+  prepare?: (due: number) => unknown;
 }
 
 interface Entry extends Listed {
@@ -111,7 +113,7 @@ export class Scheduler {
   private readonly entries: Entry[] = [];
   private readonly pending = new Map<string, Pending>();
   private timer: ReturnType<typeof setInterval> | undefined;
-  private readonly wake = new WakeTimer();
+  private readonly wake: WakeTimer;
   private running: Promise<void> | undefined;
 
   constructor(opts: SchedulerOptions) {
@@ -125,6 +127,7 @@ export class Scheduler {
     this.leaseMs = opts.leaseMs ?? 60_000;
     this.takeoverScanMs = opts.takeoverScanMs ?? 1_000;
     this.concurrency = Math.max(1, opts.concurrency ?? 50);
+    this.wake = new WakeTimer(opts.prepare && ((n: number) => opts.prepare?.(Math.min(n, this.concurrency))));
   }
 
   add<T>(job: Job<T>): void {
@@ -140,10 +143,7 @@ export class Scheduler {
     return this.running;
   }
 
-  /**
-   * Ticks now, then every intervalMs (default 30 s) and at each due instant in between (from the
-   * items listed on the last tick); errors are logged, never thrown.
-   */
+  /** Ticks now, every intervalMs (default 30 s) and at due instants in between; logs errors, never throws. */
   start(intervalMs = 30_000): void {
     if (this.timer) return;
     const tick = () => {

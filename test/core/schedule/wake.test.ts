@@ -27,14 +27,14 @@ describe("nextDue", () => {
     },
   };
 
-  it("is the earliest instant strictly inside the window over every job, skipping jobs that throw", () => {
+  it("is the earliest instant strictly inside the window over every job, with how many are due then, skipping jobs that throw", () => {
     const listed = [
-      { job: instants("a", [500, 120, 900]) as Job<unknown>, items: [500, 120, 900] },
+      { job: instants("a", [500, 120, 900, 130]) as Job<unknown>, items: [500, 120, 900, 130] },
       { job: broken as Job<unknown>, items: [1] },
       { job: instants("b", [130]) as Job<unknown>, items: [130] },
     ];
-    expect(nextDue(listed, 100, 1_000)).toBe(120);
-    expect(nextDue(listed, 120, 1_000)).toBe(130);
+    expect(nextDue(listed, 100, 1_000)).toEqual({ at: 120, count: 1 });
+    expect(nextDue(listed, 120, 1_000)).toEqual({ at: 130, count: 2 });
     // The window's end is the next regular tick: nothing to wake for there.
     expect(nextDue(listed, 500, 900)).toBeUndefined();
     expect(nextDue([{ job: instants("c", []) as Job<unknown> }], 0, 1_000)).toBeUndefined();
@@ -87,5 +87,43 @@ describe("inParallel with a ramp", () => {
     expect(ramped.peak).toBe(1);
     // Without a ramp all six start together.
     expect((await peak(0)).peak).toBe(6);
+  });
+});
+
+describe("Scheduler.start prepares for a burst", () => {
+  it("calls prepare once, about 2 s before many occurrences fall due at one instant, with how many", async () => {
+    const store = await openStore({ sqlitePath: ":memory:" });
+    const prepared: { due: number; at: number }[] = [];
+    const s = new Scheduler({
+      store,
+      clock: systemClock,
+      log: pino({ level: "silent" }),
+      owner: "a",
+      concurrency: 8,
+      prepare: (due) => prepared.push({ due, at: Date.now() }),
+    });
+    try {
+      const due = Date.now() + 2_400;
+      const ran: { at: number; ranAt: number }[] = [];
+      // Twelve items due at one instant (a burst), and one lone item earlier (not a burst).
+      s.add({
+        kind: "burst",
+        items: async () => Array.from({ length: 12 }, (_, i) => i),
+        key: (i) => `channel-${i}`,
+        occurrences: (_i, from, to) => (due > from.getTime() && due <= to.getTime() ? [new Date(due)] : []),
+        run: async () => {
+          ran.push({ at: due, ranAt: Date.now() });
+        },
+      });
+      s.add({ ...instants("lone", [due - 1_000], ran), key: (t) => `lone${t}` });
+      s.start(60_000);
+      await vi.waitFor(() => expect(ran).toHaveLength(13), { timeout: 10_000, interval: 20 });
+      // Once for the burst (however often the timers were armed since), capped at the lanes that run at once.
+      expect(prepared.map((p) => p.due)).toEqual([8]);
+      expect(prepared[0]?.at).toBeLessThan(Math.min(...ran.filter((r) => r.at === due).map((r) => r.ranAt)));
+    } finally {
+      await s.stop();
+      await store.close();
+    }
   });
 });
