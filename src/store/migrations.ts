@@ -30,7 +30,7 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     "0005_leased_claims": leasedClaims(),
     "0006_reviews": reviewsMigration(dialect),
     "0007_reveal_lease": revealLease(),
-    "0008_send_slots": sendSlotsMigration(),
+    "0008_send_slots": sendSlotsMigration(dialect),
   };
 }
 

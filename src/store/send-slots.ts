@@ -31,11 +31,14 @@ export class SendSlots {
 }
 
 /** The next free send time per shared rate limit (see SendSlots); PostgreSQL's replicas use it. */
-export function sendSlotsMigration(): Migration {
+export function sendSlotsMigration(dialect: "sqlite" | "postgres"): Migration {
   return {
     async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable("send_slots")
+      // Unlogged on PostgreSQL: every send of every replica updates this one row, and a logged
+      // update waits for its write-ahead log flush while holding the row, so reservations queued
+      // behind each other's disk writes. After a crash the row is simply gone and starts again.
+      const table = db.schema.createTable("send_slots");
+      await (dialect === "postgres" ? table.modifyFront(sql`unlogged`) : table)
         .addColumn("name", "text", (c) => c.primaryKey())
         .addColumn("next_at", "double precision", (c) => c.notNull())
         .execute();

@@ -83,6 +83,13 @@ export interface SharedSlots {
   pause(name: string, ms: number): Promise<void>;
 }
 
+/**
+ * Reservations a process holds at a time (taken, not yet due). A reserved time that its process
+ * misses (a stalled event loop, a slow moment on a busy host) is lost to every replica, so each
+ * process reserves only a few sends ahead, enough to cover a slow round trip to the database.
+ */
+const AHEAD = 4;
+
 /** The one global limit of the bot's token, as named in the shared slots. */
 const GLOBAL_SLOTS = "discord-global";
 /** A 429's pause is at most this long, whatever its retry_after says. */
@@ -107,6 +114,9 @@ export class SharedPacer implements Pacer {
   #failing = false;
   /** When this process met its recent global 429s. */
   #limitedAt: number[] = [];
+  /** Reservations held now, and the turns waiting to reserve (in order). */
+  #held = 0;
+  readonly #queue: (() => void)[] = [];
 
   constructor(
     private readonly slots: SharedSlots,
@@ -115,6 +125,19 @@ export class SharedPacer implements Pacer {
   ) {}
 
   async turn(): Promise<void> {
+    // A finished turn hands its place to the next waiting one, so no more than AHEAD ever hold one.
+    if (this.#held < AHEAD) this.#held += 1;
+    else await new Promise<void>((resolve) => this.#queue.push(resolve));
+    try {
+      await this.#reserveAndWait();
+    } finally {
+      const next = this.#queue.shift();
+      if (next) next();
+      else this.#held -= 1;
+    }
+  }
+
+  async #reserveAndWait(): Promise<void> {
     let waitMs: number;
     try {
       waitMs = await this.slots.reserve(GLOBAL_SLOTS, 1000 / this.perSecond);

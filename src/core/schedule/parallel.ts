@@ -1,7 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
-/** How far apart the scheduler opens its lanes for due occurrences: 50 lanes in a second. */
-export const LANE_RAMP_MS = 20;
+/**
+ * How far apart the scheduler opens its lanes for due occurrences: 50 lanes in two seconds. A
+ * fan-out needs few lanes at first (sends are paced), and lanes opened faster than the first ones
+ * finish only queue for the same database and CPU, the more so with several replicas at once.
+ */
+export const LANE_RAMP_MS = 40;
 
 /**
  * Runs work for each element of list, at most `limit` at a time, started in list order; resolves

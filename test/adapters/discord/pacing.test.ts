@@ -52,6 +52,30 @@ describe("SharedPacer", () => {
     expect(calls).toEqual(["pause discord-global 1250", "pause discord-global 5000", "pause discord-global 1000"]);
   });
 
+  it("holds at most four reservations at a time: a process that stalls loses few of the replicas' send times", async () => {
+    let reserved = 0;
+    let inFlight = 0;
+    let most = 0;
+    const slots: SharedSlots = {
+      // A slow round trip to the database: the reservations a process holds are the ones in flight.
+      async reserve() {
+        reserved += 1;
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((r) => setTimeout(r, 20));
+        inFlight -= 1;
+        return 0;
+      },
+      async pause() {},
+    };
+    const pacer = new SharedPacer(slots, capture().log);
+    const order: number[] = [];
+    await Promise.all(Array.from({ length: 10 }, (_, i) => pacer.turn().then(() => order.push(i))));
+    expect(reserved).toBe(10);
+    expect(most).toBe(4);
+    expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
   it("paces alone while the database is away, says so once, and says when shared pacing is back", async () => {
     const { slots, calls, setDown } = recordingSlots();
     const { log, lines } = capture();
