@@ -29,10 +29,10 @@ export interface Pacer {
 /**
  * Spreads a process's channel sends evenly in time instead of in bursts: discord.js lets 50
  * requests start at the top of each second, and a burst whose requests arrive late meets the next
- * second's burst inside Discord's window, which answers 429 and blocks every request. Replicas
- * share the bot's one global limit without knowing of each other, so a global 429 (another
- * process is sending too) cuts this process's pace by a quarter, which then grows back while no global 429
- * comes: together the replicas settle near the limit instead of taking turns at 429s.
+ * second's burst inside Discord's window, which answers 429 and blocks every request. This is the
+ * pace of a process alone (SQLite, or replicas while their database does not answer; replicas
+ * otherwise share SharedPacer's times). A global 429 means the limit is taken by something else
+ * the bot sends: it cuts the pace by a quarter, which grows back while no global 429 comes.
  */
 export class SendPacer implements Pacer {
   private rate: number;
