@@ -21,7 +21,13 @@ function recordingSlots(waitMs = 0) {
       if (down) throw new Error("connection refused");
     },
   };
-  return { slots, calls, setDown: (d: boolean) => (down = d) };
+  return {
+    slots,
+    calls,
+    setDown: (d: boolean) => {
+      down = d;
+    },
+  };
 }
 
 function capture() {
@@ -129,7 +135,13 @@ describe("quiz posts meeting Discord's global limit (real discord.js against the
     cleanups.push(() => client.destroy());
     const pacer = new SendPacer(50);
     let turns = 0;
-    const counted = { turn: () => ((turns += 1), pacer.turn()), globalLimited: () => pacer.globalLimited() };
+    const counted = {
+      turn: () => {
+        turns += 1;
+        return pacer.turn();
+      },
+      globalLimited: () => pacer.globalLimited(),
+    };
     const out = new DiscordOutbound(client, capture().log, 60_000, counted);
     const reply: Reply = { text: "Which instruction sets the default command?", visibility: "channel", fallback: "q" };
     await Promise.all(
