@@ -27,6 +27,8 @@ export interface OpenLoopResult {
   /** Acknowledgement latency (ms from due) of each request answered 200; NaN for failures. */
   ack: number[];
   failed: number;
+  /** Why requests failed, e.g. { "503": 1, "ECONNRESET": 2 }. */
+  reasons: Record<string, number>;
   /** How late the generator itself sent requests (ms), p99: above a few ms the figures mean little. */
   sendLagP99: number;
 }
@@ -80,6 +82,11 @@ async function generate(plan: OpenLoopPlan): Promise<OpenLoopResult> {
   const ack = new Array<number>(total).fill(Number.NaN);
   const lag: number[] = [];
   let failed = 0;
+  const reasons: Record<string, number> = {};
+  const fail = (why: string) => {
+    failed += 1;
+    reasons[why] = (reasons[why] ?? 0) + 1;
+  };
   let done = 0;
   let finish: () => void = () => {};
   const finished = new Promise<void>((r) => {
@@ -98,14 +105,14 @@ async function generate(plan: OpenLoopPlan): Promise<OpenLoopResult> {
         res.resume();
         res.on("end", () => {
           if (res.statusCode === 200) ack[i] = epochNow() - (due[i] as number);
-          else failed += 1;
+          else fail(String(res.statusCode));
           settle();
         });
       },
     );
     req.setTimeout(10_000, () => req.destroy(new Error("timeout")));
-    req.on("error", () => {
-      failed += 1;
+    req.on("error", (err: NodeJS.ErrnoException) => {
+      fail(err.code ?? err.message);
       settle();
     });
     req.end(r.body);
@@ -119,7 +126,7 @@ async function generate(plan: OpenLoopPlan): Promise<OpenLoopResult> {
   setTimeout(tick, Math.max(0, start - performance.now()));
   if (total > 0) await finished;
   agent.destroy();
-  return { due, ack, failed, sendLagP99: percentile(lag, 99) };
+  return { due, ack, failed, reasons, sendLagP99: percentile(lag, 99) };
 }
 
 /** What the bench's response_url sink offers (see slack.ts). */
@@ -140,6 +147,7 @@ export interface OpenRow {
   answerP99: number;
   answered: number;
   failed: number;
+  reasons: Record<string, number>;
   sendLagP99: number;
 }
 
@@ -179,6 +187,7 @@ export async function openPhase(o: {
     answerP99: percentile(answer, 99),
     answered: answer.filter((x) => Number.isFinite(x)).length,
     failed: r.failed,
+    reasons: r.reasons,
     sendLagP99: r.sendLagP99,
   };
 }
@@ -194,6 +203,10 @@ export function printOpenLoop(open: OpenRow[], rates: number[], openS: number, o
     out(
       `${o.app.padEnd(28)}${String(o.rate).padStart(6)}${String(o.sent).padStart(7)}${ms(o.ackP50).padStart(9)}${ms(o.ackP99).padStart(9)}${ms(o.answerP50).padStart(12)}${ms(o.answerP99).padStart(12)}${String(o.answered).padStart(10)}${String(o.failed).padStart(8)}${ms(o.sendLagP99).padStart(13)}`,
     );
+  }
+  for (const o of open.filter((x) => x.failed > 0)) {
+    const why = Object.entries(o.reasons).map(([reason, n]) => `${reason} ×${n}`);
+    out(`${o.app} at ${o.rate} req/s failed: ${why.join(", ")}`);
   }
   for (const rate of rates) {
     const bare = open.find((o) => o.rate === rate && o.app !== "Dockhand");

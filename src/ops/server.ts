@@ -131,8 +131,10 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
     const known = ["/healthz", "/readyz", "/metrics", ...Object.keys(opts.platform ?? {})];
     json(res, 404, { ok: false, error: `not found: try ${known.join(", ")}` });
   });
-  // A slow or idle client must not hold the process open at shutdown.
-  server.keepAliveTimeout = 5_000;
+  // Idle connections stay open longer than load balancers keep theirs (60 s is common): a server
+  // that closes first races with the balancer sending the next request on that connection, which
+  // then fails (a 502 for the person who asked). At shutdown, close() ends idle ones at once.
+  server.keepAliveTimeout = 65_000;
   server.requestTimeout = 30_000;
 
   await new Promise<void>((resolve, reject) => {

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -158,6 +159,30 @@ describe("/readyz", () => {
     const res = await w.get("/nope");
     expect(res.status).toBe(404);
     expect(res.text).toContain("/healthz");
+  });
+});
+
+describe("keep-alive", () => {
+  it("keeps an idle connection open past 5 s, as a load balancer reusing it expects, and still closes at once on stop", async () => {
+    const w = await world();
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    cleanups.push(() => agent.destroy());
+    const get = () =>
+      new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+        const req = http.get({ host: "127.0.0.1", port: w.ops.port, path: "/healthz", agent }, (res) => {
+          res.resume();
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket }));
+        });
+        req.on("error", reject);
+      });
+    expect(await get()).toEqual({ status: 200, reused: false });
+    // Past Node's default of 5 s (which closes about a second after it): a server that closed the
+    // idle connection then would race with a load balancer sending the next request on it (and the
+    // balancer answers that one with 502).
+    await new Promise((r) => setTimeout(r, 6_500));
+    expect(await get()).toEqual({ status: 200, reused: true });
+    // The idle connection does not hold up a stop.
+    await w.ops.close();
   });
 });
 
