@@ -43,6 +43,13 @@ export interface OpsServer {
 /** How long one health check may take before it counts as failed. */
 export const CHECK_TIMEOUT_MS = 2_000;
 
+/**
+ * How long idle connections stay open: longer than load balancers keep theirs (60 s is common). A
+ * server that closes first races with the balancer sending the next request on that connection,
+ * which then fails (a 502 for the person who asked). At shutdown, close() ends idle ones at once.
+ */
+const IDLE_CONNECTION_MS = 65_000;
+
 /** The HTTP server for operators: /healthz, /readyz and /metrics, plus the Slack receiver when it needs one. */
 export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer> {
   const log = opts.log.child({ component: "http" });
@@ -131,10 +138,7 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
     const known = ["/healthz", "/readyz", "/metrics", ...Object.keys(opts.platform ?? {})];
     json(res, 404, { ok: false, error: `not found: try ${known.join(", ")}` });
   });
-  // Idle connections stay open longer than load balancers keep theirs (60 s is common): a server
-  // that closes first races with the balancer sending the next request on that connection, which
-  // then fails (a 502 for the person who asked). At shutdown, close() ends idle ones at once.
-  server.keepAliveTimeout = 65_000;
+  server.keepAliveTimeout = IDLE_CONNECTION_MS;
   server.requestTimeout = 30_000;
 
   await new Promise<void>((resolve, reject) => {
