@@ -41,33 +41,49 @@ export function percentile(values: number[], p: number): number {
 
 const epochNow = () => performance.timeOrigin + performance.now();
 
-function signedBody(plan: OpenLoopPlan, i: number): { body: string; headers: Record<string, string> } {
+/**
+ * A signed `/docker volumes vs bind mounts` slash command as Slack sends it (the signature stays
+ * valid for 5 minutes); used by the open loop here and the closed loop in slack.ts.
+ */
+export function signedCommand(o: { secret: string; responseUrl: string; userId: string; triggerId: string }): {
+  body: string;
+  headers: Record<string, string>;
+} {
   const body = new URLSearchParams({
     token: "legacy",
     team_id: "T1",
     team_domain: "bench",
     channel_id: "C1",
     channel_name: "general",
-    user_id: `U${i % 50}`,
+    user_id: o.userId,
     user_name: "alice",
     command: "/docker",
     text: "volumes vs bind mounts",
     api_app_id: "A1",
     is_enterprise_install: "false",
-    response_url: `${plan.responseBase}/response/${plan.phase}-${i}`,
-    trigger_id: `1.${i}.bench`,
+    response_url: o.responseUrl,
+    trigger_id: o.triggerId,
   }).toString();
   const ts = String(Math.floor(Date.now() / 1000));
-  const sig = `v0=${createHmac("sha256", plan.secret).update(`v0:${ts}:${body}`).digest("hex")}`;
+  const sig = `v0=${createHmac("sha256", o.secret).update(`v0:${ts}:${body}`).digest("hex")}`;
   return {
     body,
     headers: {
       "content-type": "application/x-www-form-urlencoded",
-      "content-length": String(Buffer.byteLength(body)),
       "x-slack-request-timestamp": ts,
       "x-slack-signature": sig,
     },
   };
+}
+
+function signedBody(plan: OpenLoopPlan, i: number): { body: string; headers: Record<string, string> } {
+  const r = signedCommand({
+    secret: plan.secret,
+    responseUrl: `${plan.responseBase}/response/${plan.phase}-${i}`,
+    userId: `U${i % 50}`,
+    triggerId: `1.${i}.bench`,
+  });
+  return { body: r.body, headers: { ...r.headers, "content-length": String(Buffer.byteLength(r.body)) } };
 }
 
 /** The generator (runs in the child): sends the plan's requests on time and collects the acks. */

@@ -10,7 +10,6 @@
  * Options: `--quick` (5 s phases), `--rates 100,300,600`, `--profile DIR`.
  */
 import { spawn } from "node:child_process";
-import { createHmac } from "node:crypto";
 import fs from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createRequire } from "node:module";
@@ -18,7 +17,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { type OpenRow, openPhase, printOpenLoop } from "./slack-open.ts";
+import { type OpenRow, openPhase, printOpenLoop, signedCommand } from "./slack-open.ts";
 
 const SECRET = "bench-signing-secret-not-real";
 const BOT_TOKEN = "xoxb-test-bench";
@@ -81,7 +80,12 @@ export async function runSlackBench(opts: SlackBenchOptions = {}): Promise<numbe
       const child = await startChild(kind, sink.apiUrl);
       try {
         const base = { url: `http://127.0.0.1:${child.port}/slack/events`, connections, method: "POST" as const };
-        const request = signedCommand(`${sink.origin}/response/bench`);
+        const request = signedCommand({
+          secret: SECRET,
+          responseUrl: `${sink.origin}/response/bench`,
+          userId: "U1",
+          triggerId: "1.1.bench",
+        });
         // Each phase waits for Dockhand's answers to the previous one, so none overlaps the next.
         const phase = async (load: string, extra: { duration: number; overallRate?: number }) => {
           const before = await sink.count();
@@ -130,35 +134,6 @@ function ratesFromArgs(): number[] | undefined {
   const i = process.argv.indexOf("--rates");
   const list = i >= 0 ? (process.argv[i + 1] ?? "").split(",").map(Number) : [];
   return list.length > 0 && list.every((n) => Number.isFinite(n) && n > 0) ? list : undefined;
-}
-
-/** The signed request autocannon repeats; Slack's signature stays valid for 5 minutes. */
-function signedCommand(responseUrl: string): { headers: Record<string, string>; body: string } {
-  const body = new URLSearchParams({
-    token: "legacy",
-    team_id: "T1",
-    team_domain: "bench",
-    channel_id: "C1",
-    channel_name: "general",
-    user_id: "U1",
-    user_name: "alice",
-    command: "/docker",
-    text: "volumes vs bind mounts",
-    api_app_id: "A1",
-    is_enterprise_install: "false",
-    response_url: responseUrl,
-    trigger_id: "1.1.bench",
-  }).toString();
-  const ts = String(Math.floor(Date.now() / 1000));
-  const sig = `v0=${createHmac("sha256", SECRET).update(`v0:${ts}:${body}`).digest("hex")}`;
-  return {
-    headers: {
-      "content-type": "application/x-www-form-urlencoded",
-      "x-slack-request-timestamp": ts,
-      "x-slack-signature": sig,
-    },
-    body,
-  };
 }
 
 /**

@@ -47,6 +47,18 @@ export async function freshSchema(
   return { url: url.toString(), db };
 }
 
+/** Two stores on one fresh schema: two replicas' view of the database, closed by the cleanups. */
+export async function twoStores(cleanups: (() => Promise<void> | void)[]) {
+  const { url } = await freshSchema(cleanups);
+  const a = await openStore({ url });
+  const b = await openStore({ url });
+  cleanups.push(
+    () => a.close(),
+    () => b.close(),
+  );
+  return { url, a, b };
+}
+
 /** Starts n Dockhand processes in Slack HTTP mode on one database, with short leases and ticks. */
 export function startReplicas(
   n: number,

@@ -1,7 +1,7 @@
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/index.ts";
-import { baseUrl, freshSchema } from "../ops/replicas.ts";
+import { baseUrl, twoStores } from "../ops/replicas.ts";
 
 /** The one-holder lock on real PostgreSQL: one holder at a time, freed on release and when its connection dies. */
 if (!baseUrl) console.warn("TEST_DATABASE_URL is not set: skipping the advisory lock tests (PostgreSQL)");
@@ -11,20 +11,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function twoStores() {
-  const { url } = await freshSchema(cleanups);
-  const a = await openStore({ url });
-  const b = await openStore({ url });
-  cleanups.push(
-    () => a.close(),
-    () => b.close(),
-  );
-  return { url, a, b };
-}
-
 describe.skipIf(!baseUrl)("the exclusive lock on PostgreSQL", () => {
   it("is held by one process at a time and passes on when released", async () => {
-    const { a, b } = await twoStores();
+    const { a, b } = await twoStores(cleanups);
     const la = a.exclusiveLock("discord-gateway");
     const lb = b.exclusiveLock("discord-gateway");
     cleanups.push(
@@ -43,8 +32,8 @@ describe.skipIf(!baseUrl)("the exclusive lock on PostgreSQL", () => {
   });
 
   it("is not shared with another schema (another deployment on the same database)", async () => {
-    const one = await twoStores();
-    const two = await twoStores();
+    const one = await twoStores(cleanups);
+    const two = await twoStores(cleanups);
     const l1 = one.a.exclusiveLock("discord-gateway");
     const l2 = two.a.exclusiveLock("discord-gateway");
     cleanups.push(
@@ -56,7 +45,7 @@ describe.skipIf(!baseUrl)("the exclusive lock on PostgreSQL", () => {
   });
 
   it("is lost when its connection is cut, and then another process takes it", async () => {
-    const { url, a, b } = await twoStores();
+    const { url, a, b } = await twoStores(cleanups);
     const la = a.exclusiveLock("discord-gateway");
     const lb = b.exclusiveLock("discord-gateway");
     cleanups.push(

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { openStore } from "../../src/store/index.ts";
-import { baseUrl, freshSchema } from "../ops/replicas.ts";
+import { baseUrl, twoStores } from "../ops/replicas.ts";
 
 /** Send times shared by replicas on real PostgreSQL: each reservation gets its own slot, one gap apart. */
 if (!baseUrl) console.warn("TEST_DATABASE_URL is not set: skipping the shared send slot tests (PostgreSQL)");
@@ -10,15 +9,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** Two stores on one fresh schema: two replicas. */
+/** The send slots of two replicas on one fresh schema. */
 async function replicas() {
-  const { url } = await freshSchema(cleanups);
-  const a = await openStore({ url });
-  const b = await openStore({ url });
-  cleanups.push(
-    () => a.close(),
-    () => b.close(),
-  );
+  const { a, b } = await twoStores(cleanups);
   if (!a.sendSlots || !b.sendSlots) throw new Error("PostgreSQL stores share send slots");
   return { a: a.sendSlots, b: b.sendSlots };
 }
