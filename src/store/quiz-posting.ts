@@ -2,6 +2,7 @@ import { type Kysely, sql } from "kysely";
 import type { QuizRound } from "../core/quiz/model.ts";
 import type { QuizPostingRepo } from "../core/quiz/repo.ts";
 import { toRound } from "./quiz-rounds.ts";
+import { RoundLease } from "./round-lease.ts";
 import type { Database } from "./schema.ts";
 
 /**
@@ -11,7 +12,11 @@ import type { Database } from "./schema.ts";
  * checks the channel for the message before posting it again. Each transition is one statement.
  */
 export class QuizPostingStore implements QuizPostingRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  readonly #lease: RoundLease;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.#lease = new RoundLease(db, (q) => q.where("status", "=", "posting"));
+  }
 
   /** Takes a round in 'posting' when its lease ran out (or was never set, or is the caller's). */
   async take(roundId: number, owner: string, now: Date, leaseMs: number): Promise<QuizRound | undefined> {
@@ -27,27 +32,12 @@ export class QuizPostingStore implements QuizPostingRepo {
     return row && toRound(row);
   }
 
-  /** Extends the caller's lease; false when the round is no longer the caller's or no longer posting. */
-  async renew(roundId: number, owner: string, until: Date): Promise<boolean> {
-    const result = await this.db
-      .updateTable("quiz_rounds")
-      .set({ lease_until: until.getTime() })
-      .where("id", "=", roundId)
-      .where("status", "=", "posting")
-      .where("owner", "=", owner)
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+  renew(roundId: number, owner: string, until: Date): Promise<boolean> {
+    return this.#lease.renew(roundId, owner, until);
   }
 
-  /** Ends the caller's lease at once, leaving the round to whoever looks next. */
-  async release(roundId: number, owner: string): Promise<void> {
-    await this.db
-      .updateTable("quiz_rounds")
-      .set({ lease_until: 0 })
-      .where("id", "=", roundId)
-      .where("status", "=", "posting")
-      .where("owner", "=", owner)
-      .execute();
+  release(roundId: number, owner: string): Promise<void> {
+    return this.#lease.release(roundId, owner);
   }
 
   /** posting → failed, by the process holding the round (never under another process that took it over). */

@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { QuizAnswer, QuizRound } from "../core/quiz/model.ts";
 import type { QuizRevealRepo } from "../core/quiz/repo.ts";
 import { answersOf, toRound } from "./quiz-rounds.ts";
+import { RoundLease } from "./round-lease.ts";
 import type { Database } from "./schema.ts";
 
 /**
@@ -11,7 +12,11 @@ import type { Database } from "./schema.ts";
  * that looks. Each transition is one statement.
  */
 export class QuizRevealStore implements QuizRevealRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  readonly #lease: RoundLease;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.#lease = new RoundLease(db, (q) => q.where("status", "=", "closed").where("revealed_at", "is", null));
+  }
 
   async take(
     roundId: number,
@@ -33,27 +38,12 @@ export class QuizRevealStore implements QuizRevealRepo {
     return { round: toRound(row), answers: await answersOf(this.db, roundId) };
   }
 
-  async renew(roundId: number, owner: string, until: Date): Promise<boolean> {
-    const result = await this.db
-      .updateTable("quiz_rounds")
-      .set({ lease_until: until.getTime() })
-      .where("id", "=", roundId)
-      .where("status", "=", "closed")
-      .where("revealed_at", "is", null)
-      .where("owner", "=", owner)
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+  renew(roundId: number, owner: string, until: Date): Promise<boolean> {
+    return this.#lease.renew(roundId, owner, until);
   }
 
-  async release(roundId: number, owner: string): Promise<void> {
-    await this.db
-      .updateTable("quiz_rounds")
-      .set({ lease_until: 0 })
-      .where("id", "=", roundId)
-      .where("status", "=", "closed")
-      .where("revealed_at", "is", null)
-      .where("owner", "=", owner)
-      .execute();
+  release(roundId: number, owner: string): Promise<void> {
+    return this.#lease.release(roundId, owner);
   }
 
   async done(roundId: number, at: Date): Promise<void> {

@@ -249,7 +249,16 @@ function quizSuite(name: string, target: Target): void {
       const won = taken.find(Boolean);
       expect(won?.answers.map((a) => a.userId)).toEqual(["U1"]);
       expect(await quiz.reveals.renew(round.id, "a", at(90))).toBe(false); // the old holder lost it
+      const winner = taken[0] ? "b" : "c";
+      expect(await quiz.reveals.take(round.id, winner, at(80), 3_600_000)).toBeDefined(); // its holder again, for long
+      await quiz.reveals.release(round.id, "a"); // not a's any more: changes nothing
+      expect(await quiz.reveals.stale(at(81))).toEqual([]);
+      await quiz.reveals.release(round.id, winner); // the holder lets go: the next one to look takes it
+      expect((await quiz.reveals.stale(at(81))).map((r) => r.id)).toEqual([round.id]);
+      expect(await quiz.reveals.take(round.id, winner, at(81), 10)).toBeDefined();
       await quiz.reveals.done(round.id, at(82));
+      // Past the stage, the lease is nobody's to renew or release.
+      expect(await quiz.reveals.renew(round.id, winner, at(83))).toBe(false);
       expect(await quiz.reveals.stale(at(1000))).toEqual([]);
       expect(await quiz.reveals.take(round.id, "d", at(1000), 10)).toBeUndefined();
       expect((await quiz.me(C1, "U1"))?.answered).toBe(1); // scored once, by the close
